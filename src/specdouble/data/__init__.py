@@ -1,0 +1,1 @@
+"""Data generation: seeded Faker, fixture loading, per-service seeders."""

@@ -1,0 +1,68 @@
+"""The store interface the domain is written against.
+
+Records are JSON-compatible dicts, grouped per tenant into named
+collections and keyed by a string id. All reads and writes go through a
+:class:`Transaction`: writes are staged and only applied when the block
+exits without an exception, under the tenant's lock, so a rejected request
+changes nothing and concurrent writers never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+# collection name -> record id -> record
+TenantData = dict[str, dict[str, Record]]
+
+
+class Transaction(Protocol):
+    """One tenant's view during a unit of work."""
+
+    tenant: str
+
+    def get(self, collection: str, key: str) -> Record | None:
+        """A copy of the record, or None."""
+
+    def put(self, collection: str, key: str, record: Record) -> None:
+        """Stage an insert or replace."""
+
+    def delete(self, collection: str, key: str) -> bool:
+        """Stage a delete; True when the record existed."""
+
+    def values(self, collection: str) -> list[Record]:
+        """Copies of every record in insertion order, staged writes included."""
+
+    def keys(self, collection: str) -> list[str]:
+        """Every key, staged writes included."""
+
+    def next_sequence(self, name: str) -> int:
+        """A per-tenant counter, for generated ids."""
+
+
+class Store(Protocol):
+    """Per-tenant state; one lock per tenant serializes writes."""
+
+    def transaction(self, tenant: str) -> AbstractContextManager[Transaction]:
+        """Open a unit of work on ``tenant`` (which must exist)."""
+
+    def has_tenant(self, tenant: str) -> bool: ...
+
+    def tenants(self) -> list[str]: ...
+
+    def load_tenant(self, tenant: str, data: TenantData) -> None:
+        """Replace a tenant's whole data (creating the tenant)."""
+
+    def export_tenant(self, tenant: str) -> TenantData:
+        """A deep copy of a tenant's data."""
+
+    def drop_tenant(self, tenant: str) -> bool: ...
+
+
+def iter_records(data: TenantData) -> Iterator[tuple[str, str, Record]]:
+    """(collection, key, record) for every record; handy for export checks."""
+    for collection, records in data.items():
+        for key, record in records.items():
+            yield collection, key, record
