@@ -1,0 +1,37 @@
+"""Dotted paths over plain dicts, descending into arrays.
+
+``legalEntity.customerGroups.id`` on a record whose ``customerGroups`` is a
+list yields every element's ``id``: conditions then hold if any value
+matches, which is how the Emporix query language treats arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def values_at(record: Any, path: Sequence[str]) -> list[Any]:
+    """Every value found at ``path``; arrays are flattened at each step and at the end.
+
+    A missing key contributes nothing, so an unknown field yields ``[]``.
+    ``None`` values are kept; callers decide what null means.
+    """
+    current: list[Any] = [record]
+    for key in path:
+        found: list[Any] = []
+        for value in _flatten(current):
+            if isinstance(value, dict) and key in value:
+                found.append(value[key])
+        current = found
+    return list(_flatten(current))
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            out.extend(_flatten(value))
+        else:
+            out.append(value)
+    return out
