@@ -77,6 +77,9 @@ def _translate(exc: UnexpectedInput, body: str, offset: int) -> QueryError:
                 "unexpected end of query", offset + len(body) + 1, _names(exc.expected)
             )
         column = offset + (token.column or 1)
+        start = token.start_pos or 0
+        if token.type == "REGEX_BARE" and body[start - 1 : start] == "(":
+            return QueryError("unterminated '(~' regular expression", column - 1, ["')'"])
         return QueryError(f"unexpected {_show(str(token))}", column, _names(exc.expected))
     if isinstance(exc, UnexpectedCharacters):
         column = offset + exc.column
