@@ -1,0 +1,143 @@
+"""create_app(settings): the one place where the server is wired together.
+
+Every service of the catalog is mounted from its spec at base path "" (the
+specs carry the real full paths), with our validators, security functions
+and error handlers; the world (tenants, tokens, seeded state) is built from
+the fixtures and the seed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from specdouble.data.fixtures import load_fixtures
+from specdouble.data.seeding import seed_tenant
+from specdouble.domain.auth import ScopeCatalog, TokenRegistry
+from specdouble.http import docs, errors
+from specdouble.http.catalog import SERVICES, Service
+from specdouble.http.index import index
+from specdouble.http.middleware import BodyLimitMiddleware, RuntimeMiddleware
+from specdouble.http.runtime import Runtime
+from specdouble.http.security import inject_security_functions
+from specdouble.http.validation import validator_map
+from specdouble.problems import Problem
+from specdouble.settings import Settings
+from specdouble.specs import declared_scopes, load_spec
+from specdouble.state.memory import MemoryStore
+
+log = logging.getLogger("specdouble")
+
+
+def _snake(name: str) -> str:
+    out = []
+    for char in name:
+        if char.isupper():
+            out.append("_" + char.lower())
+        else:
+            out.append(char)
+    return "".join(out).lstrip("_")
+
+
+def _resolver(module_name: str) -> Resolver:
+    """operationId ``addAssignee`` -> ``<module>.add_assignee``."""
+    module = importlib.import_module(module_name)
+
+    def resolve(operation_id: str) -> Any:
+        return getattr(module, _snake(operation_id))
+
+    return Resolver(function_resolver=resolve)
+
+
+def _importable(module: str | None) -> bool:
+    return module is None or importlib.util.find_spec(module.partition(":")[0]) is not None
+
+
+def available_services(settings: Settings) -> list[Service]:
+    """The catalog entries whose spec, handlers and seeder are all present.
+
+    A test checks that every entry of the catalog is available in the
+    shipped tree; this only lets a custom ``--specs`` folder hold fewer.
+    """
+    return [
+        s for s in SERVICES
+        if (settings.specs_dir / s.spec_file).is_file()
+        and _importable(s.handlers) and _importable(s.seeder)
+    ]
+
+
+def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
+    services = list(services)
+    specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
+    scopes: set[str] = set()
+    for spec in specs.values():
+        scopes |= declared_scopes(spec)
+    fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
+    tokens = TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
+    seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
+    runtime = Runtime(settings=settings, store=MemoryStore(), tokens=tokens,
+                      fixtures=fixtures, seeders=seeders, specs=specs)
+    for tenant in fixtures.tenants:
+        reseed_tenant(runtime, tenant)
+    return runtime
+
+
+def reseed_tenant(runtime: Runtime, tenant: str, seed: int | None = None) -> None:
+    """Put ``tenant`` back into its seeded state."""
+    data = seed_tenant(tenant, runtime.settings.seed if seed is None else seed,
+                       runtime.seeders, runtime.fixtures.services)
+    runtime.store.load_tenant(tenant, data)
+
+
+def create_app(settings: Settings | None = None) -> AsyncApp:
+    settings = settings or Settings()
+    services = available_services(settings)
+    runtime = build_runtime(settings, services)
+
+    app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True)
+    for service in services:
+        spec = runtime.specs[service.name]
+        mounted = dict(spec)
+        inject_security_functions(mounted)
+        app.add_api(
+            mounted,
+            base_path="",
+            name=service.slug,
+            resolver=_resolver(service.handlers),
+            validate_responses=False,
+            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
+        )
+    app.add_url_rule("/", "index", index, methods=["GET"])
+    app.add_url_rule("/specs/{slug}.json", "spec_json", docs.spec_json, methods=["GET"])
+    app.add_url_rule("/docs/assets/{name}", "swagger_asset", docs.swagger_asset, methods=["GET"])
+    app.add_url_rule("/docs/{slug}/", "swagger_ui", docs.swagger_ui, methods=["GET"])
+    app.add_url_rule("/docs/{slug}", "swagger_ui_bare", docs.swagger_ui, methods=["GET"])
+
+    app.add_error_handler(Problem, errors.handle_problem)
+    app.add_error_handler(ProblemException, errors.handle_connexion_problem)
+    app.add_error_handler(HTTPException, errors.handle_http_status)
+    app.add_error_handler(404, errors.handle_http_status)
+    app.add_error_handler(405, errors.handle_http_status)
+    app.add_error_handler(Exception, errors.handle_unexpected)
+
+    app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+                       max_body=settings.max_body)
+    app.add_middleware(
+        CORSMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+        allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"],
+        expose_headers=["X-Total-Count"],
+    )
+    app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    return app

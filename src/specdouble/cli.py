@@ -1,0 +1,180 @@
+"""Command line: ``specdouble serve`` -> Settings -> uvicorn.
+
+The only module that reads flags and environment variables, and the only
+one that prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from specdouble import __version__
+from specdouble.data.seeding import DEFAULT_SEED
+from specdouble.resources import fixtures_dir, specs_dir
+from specdouble.settings import DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PORT, Settings
+
+ENV_PREFIX = "SPECDOUBLE_"
+
+DESCRIPTION = """\
+specdouble: a stateful mock of the Emporix Pick-pack, Emporix Customer
+Management (contact assignments) and Shopatron Assign Order APIs, served from
+hand-written OpenAPI specs at the real paths on one port.
+"""
+
+EPILOG = """\
+Every option can also be set with an environment variable: SPECDOUBLE_ plus the
+option name in upper case with dashes as underscores (SPECDOUBLE_PORT=9000,
+SPECDOUBLE_CORS_ORIGIN=http://localhost:3000). Flags win over the environment.
+
+Tokens of the default fixtures: acme-all, acme-view, globex-all (Emporix),
+shopatron-test (Shopatron). GET / lists the services, their specs and docs.
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0..65535, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _existing_dir(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such directory: {text}")
+    return path
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    def default(name: str, fallback: object, convert: object = str) -> object:
+        raw = env.get(ENV_PREFIX + name.upper().replace("-", "_"))
+        return fallback if raw is None else convert(raw)  # type: ignore[operator]
+
+    parser = argparse.ArgumentParser(
+        prog="specdouble", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"specdouble {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="start the mock server", description="Start the mock server.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default=default("host", DEFAULT_HOST),
+                       help="interface to bind (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=default("port", DEFAULT_PORT, _port),
+                       help="port to bind, 0 for any free one (default: %(default)s)")
+    serve.add_argument("--seed", type=int, default=default("seed", DEFAULT_SEED, int),
+                       help="seed of all generated data; same seed, same data "
+                            "(default: %(default)s)")
+    serve.add_argument("--fixtures", type=_existing_dir,
+                       default=default("fixtures", fixtures_dir(), _existing_dir),
+                       help="folder of fixture files: auth.yaml and one YAML per service "
+                            "(default: the bundled fixtures)")
+    serve.add_argument("--specs", type=_existing_dir,
+                       default=default("specs", specs_dir(), _existing_dir),
+                       help="folder of the OpenAPI specs (default: the bundled specs)")
+    serve.add_argument("--cors-origin", action="append", dest="cors_origins",
+                       help="allowed CORS origin; repeat for several (default: any origin, *)")
+    serve.add_argument("--max-body", type=_positive_int,
+                       default=default("max-body", DEFAULT_MAX_BODY, _positive_int),
+                       help="largest request body in bytes; larger is 413 "
+                            "(default: %(default)s)")
+    serve.add_argument("--job-delay", type=_non_negative_float,
+                       default=default("job-delay", 0.0, _non_negative_float),
+                       help="seconds a pick-pack recalculation job stays IN_PROGRESS "
+                            "(default: 0, finished before the next request)")
+    serve.add_argument("--strict-saas-token", action="store_true",
+                       default=default("strict-saas-token", False, _flag),
+                       help="require a well-formed, unexpired JWT in the saas-token header")
+    serve.add_argument("--log-level", default=default("log-level", "warning"),
+                       choices=["critical", "error", "warning", "info", "debug"],
+                       help="server log level (default: %(default)s)")
+    serve.add_argument("--access-log", action="store_true",
+                       default=default("access-log", False, _flag),
+                       help="log every request")
+    return parser
+
+
+def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
+    origins = args.cors_origins
+    if not origins:
+        raw = env.get(ENV_PREFIX + "CORS_ORIGIN")
+        origins = [o.strip() for o in raw.split(",") if o.strip()] if raw else ["*"]
+    return Settings(
+        host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
+        specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
+        job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
+    )
+
+
+def serve(settings: Settings, log_level: str, access_log: bool) -> None:
+    # Connexion imports Starlette's test client, which warns about httpx on import.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    import uvicorn
+
+    from specdouble.app import create_app
+
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
+                            access_log=access_log, lifespan="off")
+    server = uvicorn.Server(config)
+
+    original_startup = server.startup
+
+    async def startup(sockets: list | None = None) -> None:
+        await original_startup(sockets)
+        port = settings.port
+        for srv in getattr(server, "servers", []):
+            for sock in srv.sockets:
+                port = sock.getsockname()[1]
+                break
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        print(f"specdouble {__version__} serving on http://{host}:{port} "
+              f"(seed {settings.seed}; GET / lists the services)", flush=True)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    parser = build_parser(env)
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help()
+        return 2
+    settings = settings_from(args, env)
+    try:
+        serve(settings, args.log_level, args.access_log)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"specdouble: cannot start: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

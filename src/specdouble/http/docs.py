@@ -1,0 +1,77 @@
+"""Each service's resolved spec as JSON, and Swagger UI to browse and try it.
+
+Connexion's own Swagger UI serves only one API per base path, and every
+spec here is mounted at "", so the server serves specs and the UI itself,
+using the assets of the ``swagger-ui-bundle`` package.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from specdouble.http.catalog import SERVICES
+from specdouble.http.runtime import get_runtime
+
+try:
+    from swagger_ui_bundle import swagger_ui_path as _ASSETS
+except ImportError:  # pragma: no cover - the dependency is declared
+    _ASSETS = None
+
+_SLUGS = {s.slug: s.name for s in SERVICES}
+_ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} - specdouble</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({{url: {spec_url}, dom_id: "#swagger-ui", deepLinking: true}});
+</script></body></html>
+"""
+
+
+def _not_found(what: str) -> Response:
+    body = {"code": 404, "status": "Not Found", "message": f"No {what} here.", "details": []}
+    return Response(orjson.dumps(body), status_code=404, media_type="application/json")
+
+
+def served_spec(name: str, base_url: str) -> dict:
+    """The resolved spec with its first server pointing at this mock."""
+    spec = dict(get_runtime().specs[name])
+    spec["servers"] = [{"url": base_url, "description": "this mock"}, *spec.get("servers", [])]
+    return spec
+
+
+async def spec_json(request: Request) -> Response:
+    name = _SLUGS.get(request.path_params["slug"])
+    if name is None or name not in get_runtime().specs:
+        return _not_found("such spec")
+    base_url = str(request.base_url).rstrip("/")
+    return Response(orjson.dumps(served_spec(name, base_url)), media_type="application/json")
+
+
+async def swagger_ui(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    name = _SLUGS.get(slug)
+    if name is None or name not in get_runtime().specs:
+        return _not_found("such documentation")
+    title = next(s.title for s in SERVICES if s.slug == slug)
+    page = _PAGE.format(title=html.escape(title), spec_url=orjson.dumps(f"/specs/{slug}.json")
+                        .decode())
+    return HTMLResponse(page)
+
+
+async def swagger_asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if _ASSETS is None or "/" in name or name.startswith("."):
+        return _not_found("such file")
+    path = Path(_ASSETS) / name
+    if path.suffix not in _ASSET_TYPES or not path.is_file():
+        return _not_found("such file")
+    return FileResponse(path, media_type=_ASSET_TYPES[path.suffix])

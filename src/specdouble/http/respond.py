@@ -1,0 +1,31 @@
+"""Building success responses: one JSON encoder (orjson), one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from connexion import context
+from connexion.lifecycle import ConnexionResponse
+
+from specdouble.domain.auth import Principal
+
+JSON = "application/json"
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status, body=orjson.dumps(body), mimetype=JSON,
+        content_type=JSON, headers=headers or {},
+    )
+
+
+def no_content(headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return ConnexionResponse(status_code=204, body=b"", headers=headers or {})
+
+
+def principal() -> Principal:
+    """The caller, as the security function resolved it."""
+    return context.context["token_info"]["principal"]

@@ -1,0 +1,110 @@
+"""Strict JSON parsing for request bodies, with errors that say where and why.
+
+Python's ``json`` accepts things JSON does not (NaN, Infinity, duplicate
+keys silently merged) and its messages do not explain leading zeros. Every
+error here carries a line and column, so a client can find its mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+MAX_DEPTH = 64
+
+
+@dataclass
+class JSONError(Exception):
+    message: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"Malformed JSON at line {self.line}, column {self.column}: {self.message}"
+
+
+def _position(doc: str, pos: int) -> tuple[int, int]:
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - (doc.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is too large")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def _explain(doc: str, err: json.JSONDecodeError) -> JSONError:
+    pos = err.pos
+    if (
+        0 < pos < len(doc)
+        and doc[pos].isdigit()
+        and doc[pos - 1] == "0"
+        and (pos < 2 or not (doc[pos - 2].isdigit() or doc[pos - 2] in ".eE+"))
+    ):
+        line, column = _position(doc, pos - 1)
+        return JSONError("JSON numbers cannot have leading zeros", line, column)
+    line, column = _position(doc, pos)
+    return JSONError(err.msg, line, column)
+
+
+def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
+    """Decode UTF-8 ``raw`` as one strict JSON document.
+
+    Raises :class:`JSONError` for invalid UTF-8, syntax errors, NaN/Infinity,
+    numbers too large for a double, duplicate keys and nesting deeper than
+    ``max_depth``.
+    """
+    try:
+        doc = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        prefix = raw[: err.start].decode("utf-8", errors="replace")
+        line, column = _position(prefix, len(prefix))
+        raise JSONError("the body is not valid UTF-8", line, column) from None
+    if doc.startswith("\ufeff"):
+        doc = doc[1:]
+    try:
+        value = json.loads(
+            doc,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            object_pairs_hook=_unique_keys,
+        )
+    except json.JSONDecodeError as err:
+        raise _explain(doc, err) from None
+    except RecursionError:
+        raise JSONError(f"nesting deeper than {max_depth} levels") from None
+    except ValueError as err:  # from the hooks, or an integer with too many digits
+        raise JSONError(str(err)) from None
+    if not _depth_ok(value, max_depth):
+        raise JSONError(f"nesting deeper than {max_depth} levels")
+    return value

@@ -1,0 +1,35 @@
+"""Settings: everything the CLI and environment decide, frozen once.
+
+Nothing below ``app.py`` reads flags or environment variables; it gets a
+:class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specdouble.data.seeding import DEFAULT_SEED
+from specdouble.resources import fixtures_dir, specs_dir
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    seed: int = DEFAULT_SEED
+    fixtures_dir: Path = field(default_factory=fixtures_dir)
+    specs_dir: Path = field(default_factory=specs_dir)
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body: int = DEFAULT_MAX_BODY
+    job_delay: float = 0.0
+    strict_saas_token: bool = False
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
