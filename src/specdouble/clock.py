@@ -11,7 +11,8 @@ def utc_now() -> datetime:
 
 def iso_millis(moment: datetime) -> str:
     """``2021-03-04T13:45:00.883Z``: millisecond precision, Z suffix."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> datetime:

@@ -42,8 +42,8 @@ def customer_of(token: str | None, now: datetime, strict: bool) -> str | None:
                               f"{FIELD}: not a JWT (header.payload.signature)")
         return None
     exp = payload.get("exp")
-    if strict and exp is not None:
-        if not isinstance(exp, int | float) or exp <= now.timestamp():
-            raise bad_request("The saas-token has expired.", f"{FIELD}: expired (exp={exp})")
+    expired = exp is not None and (not isinstance(exp, int | float) or exp <= now.timestamp())
+    if strict and expired:
+        raise bad_request("The saas-token has expired.", f"{FIELD}: expired (exp={exp})")
     sub = payload.get("sub")
     return str(sub) if sub is not None else None
