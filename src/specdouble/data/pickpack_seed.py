@@ -18,12 +18,13 @@ from specdouble.data.seeding import SeedContext
 from specdouble.domain.pickpack import EVENTS, JOBS, ORDERS
 from specdouble.state.base import Record, TenantData
 
-GENERATED_ORDERS = 30
 SITES = ("main", "main", "main", "north", "south")
 UNITS = ("H87", "H87", "H87", "KGM")
-# INITIAL, IN_PROGRESS, PRE_PACKED, PACKED, CANCELLED weights.
-_STATUS_WEIGHTS = (("INITIAL", 6), ("IN_PROGRESS", 9), ("PRE_PACKED", 3), ("PACKED", 8),
-                   ("CANCELLED", 4))
+# How many generated orders get each status (shuffled per tenant and seed), so every
+# tenant has some of each, CANCELLED included.
+STATUS_COUNTS = (("INITIAL", 6), ("IN_PROGRESS", 9), ("PRE_PACKED", 3), ("PACKED", 8),
+                 ("CANCELLED", 4))
+GENERATED_ORDERS = sum(count for _, count in STATUS_COUNTS)
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _PRODUCTS = ("Apples 1kg", "Bananas", "Coffee Beans 500g", "Penne 500g", "Basmati Rice 1kg",
              "Olive Oil 750ml", "Tomatoes 500g", "Cheddar 200g", "Greek Yogurt", "Orange Juice 1l",
@@ -78,11 +79,11 @@ def _fixture_event(raw: Mapping[str, Any]) -> Record:
 def _generate(
     ctx: SeedContext, taken_orders: set[str], taken_events: set[str]
 ) -> Iterable[tuple[Record, list[Record]]]:
-    statuses = [s for s, weight in _STATUS_WEIGHTS for _ in range(weight)]
-    for _ in range(GENERATED_ORDERS):
+    statuses = [s for s, count in STATUS_COUNTS for _ in range(count)]
+    ctx.rng.shuffle(statuses)
+    for status in statuses:
         order_id = _unique(lambda: "".join(ctx.rng.choices(_ID_ALPHABET, k=8)), taken_orders)
         site = ctx.rng.choice(SITES)
-        status = ctx.rng.choice(statuses)
         entries = [_entry(ctx, i + 1, status) for i in range(ctx.rng.randint(1, 5))]
         order: Record = {
             "orderId": order_id,
