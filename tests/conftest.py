@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh, seeded app per test and clients for it."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+from connexion import AsyncApp  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from specdouble.app import create_app  # noqa: E402
+from specdouble.http.runtime import Runtime  # noqa: E402
+from specdouble.settings import Settings  # noqa: E402
+
+ACME_ALL = {"Authorization": "Bearer acme-all"}
+ACME_VIEW = {"Authorization": "Bearer acme-view"}
+GLOBEX_ALL = {"Authorization": "Bearer globex-all"}
+SHOPATRON = {"Authorization": "Bearer shopatron-test"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def app(settings: Settings) -> AsyncApp:
+    return create_app(settings)
+
+
+@pytest.fixture
+def runtime(app: AsyncApp) -> Runtime:
+    return app.runtime  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def client(app: AsyncApp) -> Iterator[TestClient]:
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., TestClient]]:
+    """A client on an app built with some settings changed: make_client(seed=7)."""
+    opened: list[TestClient] = []
+
+    def build(**changes: Any) -> TestClient:
+        test_client = create_app(dataclasses.replace(Settings(), **changes)).test_client()
+        test_client.__enter__()
+        opened.append(test_client)
+        return test_client
+
+    yield build
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
