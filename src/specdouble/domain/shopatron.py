@@ -67,6 +67,23 @@ SHIPMENT_ONLY = (
 # New shipment ids start above this floor and above every id already in the tenant.
 SHIPMENT_ID_FLOOR = 800000
 
+# Field order of responses and stored records (readable, and stable byte for byte).
+ORDER_FIELDS = (
+    "orderID", "orderType", "isTestOrder", "deliveryMethod", "orderCurrency", "orderDate",
+    "lastModified", "orderState", "orderStatus", "customerSubtotal", "subtotal",
+    "estimatedShipping", "totalTax", "customerTotalNet", "customerTotal", "total",
+    "singlePackageRequested", "shippingAddress", "items", "shipments",
+)
+ITEM_FIELDS = (
+    "orderItemID", "sku", "name", "quantity", "unitPrice", "itemState", "shipmentID",
+    "unassignedQuantity", "canceledQuantity", "itemTaxAmount", "itemTaxRate", "dispositions",
+)
+SHIPMENT_FIELDS = (
+    "shipmentID", "shipmentStatus", "shipmentStateName", "locationID", "locationName",
+    "autoAssigned", "shippingAmount", "shippingTaxAmount", "shippingTaxRate",
+    "backOrderReleaseDate", "createdAt", "modifiedAt", "items",
+)
+
 ASSIGN_KIND, CANCEL_KIND, BACKORDER_KIND = "assign", "cancel", "backorder"
 EMAIL_TEMPLATES = {
     ASSIGN_KIND: ("shipment_assigned", "Your order {order} is being prepared"),
@@ -174,7 +191,20 @@ def refresh_order(order: Record) -> Record:
     order["total"] = order["customerTotal"] = round(subtotal + shipping + tax, 2)
     order["orderStatus"] = _order_status(order)
     order["orderState"] = "CLOSED" if order["orderStatus"] == ORDER_CANCELED else "OPEN"
-    return order
+    for item in order["items"]:
+        _reorder(item, ITEM_FIELDS)
+    for shipment in shipments:
+        _reorder(shipment, SHIPMENT_FIELDS)
+    return _reorder(order, ORDER_FIELDS)
+
+
+def _reorder(record: Record, fields: tuple[str, ...]) -> Record:
+    """Known fields first in a fixed order, any others after them."""
+    ordered = {name: record[name] for name in fields if name in record}
+    ordered.update((k, v) for k, v in record.items() if k not in ordered)
+    record.clear()
+    record.update(ordered)
+    return record
 
 
 # --- step 1: the shape of the request --------------------------------------------------
