@@ -1,0 +1,1 @@
+"""Business rules of each mocked API, free of HTTP."""
