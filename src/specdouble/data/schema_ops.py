@@ -1,0 +1,166 @@
+"""Flatten OpenAPI 3.0 schemas: follow local ``$ref``s and merge ``allOf``.
+
+The generator wants one set of constraints per value ("a string of 3..8
+characters matching X"), not a tree of references and intersections. An
+*effective* schema is a plain dict with the merged keywords plus private
+keys the generator reads:
+
+- ``_sources``: the original schemas it came from. A value is valid exactly
+  when every source accepts it, so checks never depend on the merge being
+  perfect.
+- ``_patterns``: every ``pattern`` that applies (a string must match all).
+- ``_choices``: ``(keyword, branches, discriminator)`` for each ``oneOf`` /
+  ``anyOf`` still to be decided.
+- ``_allowed``: property names permitted by ``additionalProperties: false``
+  (``None`` = any).
+
+Only one level is flattened: property and item schemas stay as they are and
+are flattened when reached, which is what keeps recursive schemas finite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+_PRIVATE = ("_sources", "_patterns", "_choices", "_allowed")
+
+
+class SchemaError(ValueError):
+    """The schema cannot be flattened (bad or cyclic reference)."""
+
+
+def resolve_ref(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+    """Follow a local JSON pointer reference such as ``#/components/schemas/X``."""
+    if not ref.startswith("#"):
+        raise SchemaError(f"only local references are supported, got {ref!r}")
+    node: Any = root
+    for raw in ref[1:].split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise SchemaError(f"unresolvable reference {ref!r}")
+    if not isinstance(node, Mapping):
+        raise SchemaError(f"reference {ref!r} does not point to a schema")
+    return node
+
+
+def effective(
+    schema: Mapping[str, Any], root: Mapping[str, Any], _seen: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The merged constraints of ``schema`` (see the module docstring)."""
+    if not isinstance(schema, Mapping):
+        raise SchemaError(f"not a schema: {schema!r}")
+    result = _own(schema)
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if ref in _seen:
+            raise SchemaError(f"reference cycle through {ref!r}")
+        result = merge(result, effective(resolve_ref(root, ref), root, (*_seen, ref)))
+    for part in schema.get("allOf", []):
+        result = merge(result, effective(part, root, _seen))
+    result["_sources"] = [schema]
+    return result
+
+
+def _own(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema's own keywords in effective form (no refs, no allOf)."""
+    own = {k: v for k, v in schema.items() if k not in ("$ref", "allOf", "oneOf", "anyOf")}
+    own["_sources"] = []
+    own["_patterns"] = [own.pop("pattern")] if "pattern" in own else []
+    own["_choices"] = [
+        (keyword, list(schema[keyword]), schema.get("discriminator"))
+        for keyword in ("oneOf", "anyOf")
+        if schema.get(keyword)
+    ]
+    own["_allowed"] = (
+        frozenset(schema.get("properties", {}))
+        if schema.get("additionalProperties") is False
+        else None
+    )
+    return own
+
+
+def _lower(a: dict[str, Any], b: Mapping[str, Any]) -> None:
+    """Keep the tighter of two lower bounds (OAS 3.0 boolean exclusiveMinimum)."""
+    if "minimum" not in b:
+        return
+    new = (b["minimum"], bool(b.get("exclusiveMinimum")))
+    if "minimum" in a:
+        old = (a["minimum"], bool(a.get("exclusiveMinimum")))
+        new = max(old, new)
+    a["minimum"], a["exclusiveMinimum"] = new
+
+
+def _upper(a: dict[str, Any], b: Mapping[str, Any]) -> None:
+    if "maximum" not in b:
+        return
+    new = (b["maximum"], bool(b.get("exclusiveMaximum")))
+    if "maximum" in a:
+        old = (a["maximum"], bool(a.get("exclusiveMaximum")))
+        # Smaller value wins; on a tie, exclusive (True) is tighter.
+        new = min(old, new, key=lambda bound: (bound[0], not bound[1]))
+    a["maximum"], a["exclusiveMaximum"] = new
+
+
+def lcm_fraction(a: float, b: float) -> Fraction:
+    """Least common multiple of two (possibly fractional) multipleOf values."""
+    fa, fb = Fraction(str(a)), Fraction(str(b))
+    num = math.lcm(fa.numerator * fb.denominator, fb.numerator * fa.denominator)
+    return Fraction(num, fa.denominator * fb.denominator)
+
+
+def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Intersect two effective schemas (``allOf`` semantics, best effort)."""
+    out = dict(a)
+    for key, value in b.items():
+        if key in _PRIVATE or key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            continue
+        if key not in out:
+            out[key] = value
+        elif key == "type" and out["type"] != value:
+            if {out["type"], value} == {"integer", "number"}:
+                out["type"] = "integer"
+        elif key == "properties":
+            props = dict(out["properties"])
+            for name, sub in value.items():
+                props[name] = {"allOf": [props[name], sub]} if name in props else sub
+            out["properties"] = props
+        elif key == "required":
+            out["required"] = list(dict.fromkeys([*out["required"], *value]))
+        elif key == "enum":
+            out["enum"] = [v for v in out["enum"] if v in value]
+        elif key in ("minLength", "minItems", "minProperties"):
+            out[key] = max(out[key], value)
+        elif key in ("maxLength", "maxItems", "maxProperties"):
+            out[key] = min(out[key], value)
+        elif key == "multipleOf":
+            lcm = lcm_fraction(out[key], value)
+            out[key] = int(lcm) if lcm.denominator == 1 else float(lcm)
+        elif key in ("uniqueItems", "nullable", "readOnly", "writeOnly"):
+            out[key] = bool(out[key]) or bool(value)
+        elif key == "items":
+            out["items"] = {"allOf": [out["items"], value]}
+        elif key == "additionalProperties":
+            if out[key] is False or value is False:
+                out[key] = False
+            elif isinstance(out[key], Mapping) and isinstance(value, Mapping):
+                out[key] = {"allOf": [out[key], value]}
+            elif isinstance(value, Mapping):
+                out[key] = value
+    _lower(out, b)
+    _upper(out, b)
+    out["_sources"] = [*a.get("_sources", []), *b.get("_sources", [])]
+    out["_patterns"] = [*a.get("_patterns", []), *b.get("_patterns", [])]
+    out["_choices"] = [*a.get("_choices", []), *b.get("_choices", [])]
+    allowed_a, allowed_b = a.get("_allowed"), b.get("_allowed")
+    if allowed_a is None or allowed_b is None:
+        out["_allowed"] = allowed_a if allowed_b is None else allowed_b
+    else:
+        out["_allowed"] = allowed_a & allowed_b
+    return out
