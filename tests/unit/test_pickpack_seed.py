@@ -140,6 +140,13 @@ def test_fixture_records_are_kept_and_ids_do_not_clash(fixtures: dict[str, Any])
     assert hand_events <= set(data[pp.EVENTS])
 
 
+def test_tenant_without_fixtures_gets_generated_data_only() -> None:
+    data = seed(SeedContext(tenant="newco", seed=1, service="pickpack"))
+    assert len(data[pp.ORDERS]) == GENERATED_ORDERS
+    assert data[pp.JOBS] == {}
+    assert {e["orderNumber"] for e in data[pp.EVENTS].values()} <= set(data[pp.ORDERS])
+
+
 def test_tenants_get_their_own_hand_written_orders(fixtures: dict[str, Any]) -> None:
     acme, globex = _seed(fixtures, "acme")[pp.ORDERS], _seed(fixtures, "globex")[pp.ORDERS]
     assert "123" in acme and "123" not in globex
