@@ -1,13 +1,14 @@
 """create_app(settings): the one place where the server is wired together.
 
-Every service of the catalog is mounted from its spec at base path "" (the
-specs carry the real full paths), with our validators, security functions
+Every service of the catalog is mounted from its spec at the real paths
+(each under its own first path segment), with our validators, security functions
 and error handlers; the world (tenants, tokens, seeded state) is built from
 the fixtures and the seed.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import logging
@@ -60,6 +61,22 @@ def _resolver(module_name: str) -> Resolver:
     return Resolver(function_resolver=resolve)
 
 
+def split_base_path(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Mount a spec under its paths' common first segment, with paths made relative.
+
+    The specs carry the real full paths. Connexion chains APIs that share a base
+    path by overwriting one default, so with several specs at "" only the first
+    and the last are reachable; a distinct base path per spec avoids that.
+    """
+    firsts = {"/" + path.lstrip("/").split("/", 1)[0] for path in spec.get("paths", {})}
+    if len(firsts) != 1:
+        return "", spec
+    base = firsts.pop()
+    rewritten = dict(spec)
+    rewritten["paths"] = {path[len(base):] or "/": item for path, item in spec["paths"].items()}
+    return base, rewritten
+
+
 def _importable(module: str | None) -> bool:
     return module is None or importlib.util.find_spec(module.partition(":")[0]) is not None
 
@@ -107,12 +124,11 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
 
     app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True)
     for service in services:
-        spec = runtime.specs[service.name]
-        mounted = dict(spec)
+        base_path, mounted = split_base_path(copy.deepcopy(runtime.specs[service.name]))
         inject_security_functions(mounted)
         app.add_api(
             mounted,
-            base_path="",
+            base_path=base_path,
             name=service.slug,
             resolver=_resolver(service.handlers),
             validate_responses=False,

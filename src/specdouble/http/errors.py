@@ -18,6 +18,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 from specdouble.domain import auth
 from specdouble.http.catalog import style_for_path
+from specdouble.http.runtime import get_runtime
 from specdouble.problems import Problem
 
 log = logging.getLogger("specdouble.errors")
@@ -208,6 +209,9 @@ async def handle_http_status(request: ConnexionRequest, exc: Exception) -> Conne
     headers = dict(getattr(exc, "headers", None) or {})
     if status == 405:
         message = "The method is not allowed for the requested URL."
+        documented = get_runtime().allowed_methods(request.url.path)
+        if documented:
+            headers["Allow"] = ", ".join(documented)
     elif status == 404:
         message = f"No operation is mocked at {request.url.path}."
     else:

@@ -7,8 +7,10 @@ context variable for the duration of each request.
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from specdouble.data.fixtures import Fixtures
@@ -29,6 +31,26 @@ class Runtime:
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Background tasks (delayed jobs) kept referenced until they finish.
     tasks: set[Any] = field(default_factory=set)
+
+    @cached_property
+    def _path_methods(self) -> list[tuple[re.Pattern[str], list[str]]]:
+        table = []
+        for spec in self.specs.values():
+            for template, item in spec.get("paths", {}).items():
+                pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+                methods = [m.upper() for m in item if m in _METHODS]
+                table.append((re.compile(f"^{pattern}$"), methods))
+        return table
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods the specs document for ``path`` (for the ``Allow`` header)."""
+        for pattern, methods in self._path_methods:
+            if pattern.match(path):
+                return methods
+        return []
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def get_runtime() -> Runtime:

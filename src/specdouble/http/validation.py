@@ -20,10 +20,26 @@ from connexion.validators import (
     JSONRequestBodyValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, ValidationError
+from connexion.json_schema import Draft4RequestValidator
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Scope
 
 from specdouble.jsonparse import JSONError, parse_json
+
+
+def _int_range(low: int, high: int) -> t.Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return True  # a type error, reported by `type`
+        return low <= value <= high
+
+    return check
+
+
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
+FORMAT_CHECKER.checks("int32")(_int_range(-(2**31), 2**31 - 1))
+FORMAT_CHECKER.checks("int64")(_int_range(-(2**63), 2**63 - 1))
 
 
 class RequestInvalid(BadRequestProblem):
@@ -74,6 +90,10 @@ def schema_errors(validator: Draft4Validator, value: t.Any, prefix: str) -> list
 
 
 class StrictJSONBodyValidator(JSONRequestBodyValidator):
+    @property
+    def _validator(self) -> Draft4Validator:
+        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
+
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
@@ -96,6 +116,10 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
 
 class StrictFormValidator(FormDataValidator):
+    @property
+    def _validator(self) -> Draft4Validator:
+        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
+
     def _validate(self, body: t.Any) -> dict | None:
         details = schema_errors(self._validator, body, "body")
         if details:
@@ -115,7 +139,7 @@ class AllErrorsParameterValidator(ParameterValidator):
         if is_nullable(param) and is_null(value):
             return []
         schema = param.get("schema", param)
-        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        validator = Draft4Validator(schema, format_checker=FORMAT_CHECKER)
         out = []
         for error in validator.iter_errors(value):
             out.append(f"{where}.{name}: {error.message}")

@@ -8,7 +8,7 @@ from typing import Any
 from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.clock import parse_iso, utc_now
+from specdouble.clock import parse_lenient, utc_now
 from specdouble.domain import pickpack
 from specdouble.domain.saas_token import customer_of
 from specdouble.http.respond import json_response, no_content, principal
@@ -36,7 +36,7 @@ async def list_events(
     after = None
     if timestamp is not None:
         try:
-            after = parse_iso(timestamp)
+            after = parse_lenient(timestamp)
         except ValueError:
             raise bad_request("Invalid timestamp.", f"query.timestamp: '{timestamp}' is not "
                               "a date-time like 2020-09-14T13:35:18Z") from None
