@@ -59,11 +59,17 @@ def _in_class(ch: str, chars: list[str], ranges: list[tuple[int, int]]) -> bool:
 
 
 class _Walker:
-    """One generation pass; ``extra`` bounds how far unbounded repeats go."""
+    """One generation pass.
 
-    def __init__(self, rng: random.Random, extra: int) -> None:
+    ``extra`` bounds how far repeats go beyond their minimum; with ``exact``
+    every repeat takes exactly ``min + extra`` (capped at its maximum), which
+    makes the length monotone in ``extra`` so a length window can be searched.
+    """
+
+    def __init__(self, rng: random.Random, extra: int, exact: bool = False) -> None:
         self.rng = rng
         self.extra = extra
+        self.exact = exact
         self.groups: dict[int, str] = {}
 
     def walk(self, parsed: Any) -> str:
@@ -93,7 +99,8 @@ class _Walker:
             low, high, sub = arg
             top = low + self.extra if high is sre_c.MAXREPEAT else min(high, low + self.extra)
             top = max(top, low)
-            return "".join(self.walk(sub) for _ in range(rng.randint(low, top)))
+            count = top if self.exact else rng.randint(low, top)
+            return "".join(self.walk(sub) for _ in range(count))
         if op is sre_c.GROUPREF:
             return self.groups.get(arg, "")
         if op is sre_c.GROUPREF_EXISTS:
@@ -145,16 +152,28 @@ def generate_matching(
     """
     parsed = _parse(pattern)
     compiled = re.compile(pattern)
-    # Start with short repeats (readable values); grow them when the result is
-    # too short for minLength, shrink them when it exceeds maxLength.
+    # Start with short random repeats (readable values). When a length window
+    # keeps being missed, binary-search an exact repeat count instead.
     extra = 4
+    random_attempts = attempts // 2
+    low_e, high_e = 0, max(min_length, max_length or 0, 8) + 1
     for attempt in range(attempts):
-        text = _Walker(rng, extra).walk(parsed)
+        searching = attempt >= random_attempts
+        if searching:
+            extra = (low_e + high_e) // 2
+        text = _Walker(rng, extra, exact=searching).walk(parsed)
         too_short = len(text) < min_length
         too_long = max_length is not None and len(text) > max_length
         if not too_short and not too_long and compiled.search(text):
             return text
-        if too_short:
+        if searching:
+            if too_short:
+                low_e = extra + 1
+            elif too_long:
+                high_e = extra - 1
+            if low_e > high_e:  # window skipped (e.g. parity): widen and keep trying
+                low_e, high_e = 0, max(min_length, max_length or 0, 8) + 1
+        elif too_short:
             extra = max(extra * 2, min_length)
         elif too_long:
             extra = max(0, extra // 2 - (attempt % 2))
