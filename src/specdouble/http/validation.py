@@ -12,6 +12,7 @@ import typing as t
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.utils import is_null, is_nullable
 from connexion.validators import (
@@ -20,7 +21,6 @@ from connexion.validators import (
     JSONRequestBodyValidator,
     ParameterValidator,
 )
-from connexion.json_schema import Draft4RequestValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Scope
 
