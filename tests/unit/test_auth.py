@@ -1,0 +1,85 @@
+"""Token registry: static and issued tokens, scopes, expiry, tenant binding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from specdouble.domain import auth
+from specdouble.problems import Problem
+
+SCOPES = auth.ScopeCatalog(frozenset({"pickpack.pickpack_view", "pickpack.pickpack_manage",
+                                      "customermanagement.contactassignment_read"}))
+FIXTURES = {
+    "emporix": {
+        "tokens": {"t-all": {"tenant": "acme", "scopes": "all"},
+                   "t-view": {"tenant": "acme", "scopes": "view"}},
+        "clients": {"c1": {"secret": "s1", "tenant": "acme", "scopes": "all"}},
+    },
+    "shopatron": {"clients": {"k1": {"secret": "ks", "tenant": "acme"}}},
+}
+
+
+@pytest.fixture
+def registry() -> auth.TokenRegistry:
+    return auth.TokenRegistry.from_fixtures(FIXTURES, SCOPES)
+
+
+def test_static_tokens_expand_scope_names(registry: auth.TokenRegistry) -> None:
+    assert registry.resolve(auth.EMPORIX, "t-all").scopes == SCOPES.all
+    assert registry.resolve(auth.EMPORIX, "t-view").scopes == {
+        "pickpack.pickpack_view", "customermanagement.contactassignment_read"}
+
+
+@pytest.mark.parametrize(("token", "kind"), [(None, auth.MISSING_TOKEN), ("", auth.MISSING_TOKEN),
+                                            ("nope", auth.INVALID_TOKEN)])
+def test_unusable_tokens(registry: auth.TokenRegistry, token: str | None, kind: str) -> None:
+    with pytest.raises(Problem) as caught:
+        registry.resolve(auth.EMPORIX, token)
+    assert caught.value.status == 401 and caught.value.kind == kind
+
+
+def test_realms_do_not_mix(registry: auth.TokenRegistry) -> None:
+    with pytest.raises(Problem):
+        registry.resolve(auth.SHOPATRON, "t-all")
+
+
+def test_issue_expire_and_narrow(registry: auth.TokenRegistry) -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    registry.clock = lambda: now
+    client = registry.authenticate_client(auth.EMPORIX, "c1", "s1")
+    issued = registry.issue(auth.EMPORIX, client, ["tenant=acme", "pickpack.pickpack_view"])
+    assert issued.expires_in == 14399
+    assert issued.principal.scopes == {"pickpack.pickpack_view"}
+    assert registry.resolve(auth.EMPORIX, issued.access_token).tenant == "acme"
+    registry.clock = lambda: now + timedelta(seconds=14399)
+    with pytest.raises(Problem) as caught:
+        registry.resolve(auth.EMPORIX, issued.access_token)
+    assert caught.value.kind == auth.EXPIRED_TOKEN
+
+
+@pytest.mark.parametrize("requested", [["tenant=globex"], ["no.such_scope"]])
+def test_issue_refuses_other_tenant_or_unknown_scope(registry: auth.TokenRegistry,
+                                                     requested: list[str]) -> None:
+    client = registry.authenticate_client(auth.EMPORIX, "c1", "s1")
+    with pytest.raises(Problem) as caught:
+        registry.issue(auth.EMPORIX, client, requested)
+    assert caught.value.status == 400 and caught.value.kind == auth.INVALID_SCOPE
+
+
+def test_wrong_secret(registry: auth.TokenRegistry) -> None:
+    with pytest.raises(Problem) as caught:
+        registry.authenticate_client(auth.EMPORIX, "c1", "wrong")
+    assert caught.value.status == 401 and caught.value.kind == auth.INVALID_CLIENT
+
+
+def test_shopatron_tokens_live_an_hour(registry: auth.TokenRegistry) -> None:
+    client = registry.authenticate_client(auth.SHOPATRON, "k1", "ks")
+    assert registry.issue(auth.SHOPATRON, client).expires_in == 3600
+
+
+def test_remove_tenant_forgets_tokens(registry: auth.TokenRegistry) -> None:
+    registry.remove_tenant("acme")
+    with pytest.raises(Problem):
+        registry.resolve(auth.EMPORIX, "t-all")

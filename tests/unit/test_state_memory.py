@@ -1,0 +1,72 @@
+"""The memory store: staged writes, isolation, all-or-nothing transactions."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from specdouble.state.memory import MemoryStore
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    s = MemoryStore()
+    s.load_tenant("acme", {"things": {"a": {"id": "a", "n": 1}}})
+    s.load_tenant("globex", {"things": {}})
+    return s
+
+
+def test_reads_see_staged_writes_and_commit_applies(store: MemoryStore) -> None:
+    with store.transaction("acme") as tx:
+        tx.put("things", "b", {"id": "b"})
+        assert tx.delete("things", "a")
+        assert tx.keys("things") == ["b"]
+        assert tx.get("things", "a") is None
+    assert store.export_tenant("acme")["things"] == {"b": {"id": "b"}}
+
+
+def test_exception_discards_every_write(store: MemoryStore) -> None:
+    with pytest.raises(RuntimeError), store.transaction("acme") as tx:
+        tx.put("things", "b", {"id": "b"})
+        tx.delete("things", "a")
+        raise RuntimeError("rejected")
+    assert store.export_tenant("acme")["things"] == {"a": {"id": "a", "n": 1}}
+
+
+def test_records_are_copies(store: MemoryStore) -> None:
+    with store.transaction("acme") as tx:
+        record = tx.get("things", "a")
+        assert record is not None
+        record["n"] = 99
+    with store.transaction("acme") as tx:
+        assert tx.get("things", "a") == {"id": "a", "n": 1}
+
+
+def test_tenants_are_isolated_and_unknown_tenant_raises(store: MemoryStore) -> None:
+    with store.transaction("globex") as tx:
+        assert tx.get("things", "a") is None
+    with pytest.raises(KeyError), store.transaction("nobody"):
+        pass
+    assert store.tenants() == ["acme", "globex"]
+    assert store.drop_tenant("globex") and not store.has_tenant("globex")
+
+
+def test_sequences_count_and_writes_serialize(store: MemoryStore) -> None:
+    def bump() -> None:
+        for _ in range(200):
+            with store.transaction("acme") as tx:
+                record = tx.get("things", "a")
+                assert record is not None
+                record["n"] += 1
+                tx.put("things", "a", record)
+                tx.next_sequence("ids")
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.export_tenant("acme")["things"]["a"]["n"] == 801
+    with store.transaction("acme") as tx:
+        assert tx.next_sequence("ids") == 801
