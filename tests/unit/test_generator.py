@@ -278,3 +278,49 @@ def test_reference_cycle_raises() -> None:
 def test_unsatisfiable_schemas_raise_generation_error(schema: dict[str, Any]) -> None:
     with pytest.raises(GenerationError):
         SchemaDataGenerator(1, attempts=5).generate(schema, {"components": {"schemas": {}}})
+
+
+def test_object_context_changes_what_a_name_means() -> None:
+    root = {
+        "components": {
+            "schemas": {
+                "OrderItem": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string"}},
+                },
+                "Contact": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string"}},
+                },
+            }
+        }
+    }
+    generator = SchemaDataGenerator(61)
+    first_names = _first_names()
+    for _ in range(10):
+        product = generator.generate(_ref("OrderItem"), root)["name"]
+        person = generator.generate(_ref("Contact"), root)["name"]
+        assert product.split()[-1] in {
+            "Shirt",
+            "Mug",
+            "Lamp",
+            "Backpack",
+            "Sneakers",
+            "Chair",
+            "Headphones",
+            "Bottle",
+        }
+        assert any(part in first_names for part in person.split())
+
+
+def test_localized_maps_use_language_codes() -> None:
+    schema = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "object", "additionalProperties": {"type": "string"}}},
+    }
+    value = SchemaDataGenerator(67).generate(schema)
+    assert value["name"] and set(value["name"]) <= {"en", "de", "fr", "es", "it", "nl", "pl"}
+    assert "en" in value["name"]

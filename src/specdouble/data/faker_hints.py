@@ -25,6 +25,12 @@ def normalize(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def split(name: str) -> tuple[str, str]:
+    """``"OrderItem.name"`` -> ``("orderitem", "name")``: context and property key."""
+    context, _, key = name.rpartition(".")
+    return normalize(context), normalize(key)
+
+
 def singular(name: str) -> str:
     """Best-effort singular, so array items of ``emails`` look like an email."""
     if name.endswith("ies") and len(name) > 4:
@@ -92,6 +98,8 @@ _STRINGS: dict[str, list[StringProducer]] = {
     "country": [lambda f, r: f.country(), lambda f, r: f.country_code()],
     "countrycode": [lambda f, r: f.country_code()],
     "countryiso": [lambda f, r: f.country_code()],
+    "countryofregistration": [lambda f, r: f.country_code()],
+    "countryoforigin": [lambda f, r: f.country_code()],
     "currency": [lambda f, r: f.currency_code()],
     "currencycode": [lambda f, r: f.currency_code()],
     "language": [lambda f, r: f.language_code()],
@@ -103,6 +111,8 @@ _STRINGS: dict[str, list[StringProducer]] = {
     "address": [lambda f, r: f.street_address()],
     "addressline1": [lambda f, r: f.street_address()],
     "addressline2": [lambda f, r: f.secondary_address()],
+    "address1": [lambda f, r: f.street_address()],
+    "address2": [lambda f, r: f.secondary_address()],
     "streetnumber": [lambda f, r: f.building_number()],
     "housenumber": [lambda f, r: f.building_number()],
     "zip": [lambda f, r: f.postcode()],
@@ -138,6 +148,27 @@ _STRINGS: dict[str, list[StringProducer]] = {
     "token": [lambda f, r: f.sha1()],
 }
 
+
+def _product(f: Faker, r: random.Random) -> str:
+    return f"{f.color_name()} {f.word().title()} {r.choice(_PRODUCT_NOUNS)}"
+
+
+_PRODUCT_NOUNS = ["Shirt", "Mug", "Lamp", "Backpack", "Sneakers", "Chair", "Headphones", "Bottle"]
+
+# Property names that mean something else inside a known object
+# (matched against "<object><property>", e.g. "orderitemname").
+_CONTEXT_SUFFIXES: list[tuple[str, list[StringProducer]]] = [
+    ("productname", [_product]),
+    ("itemname", [_product]),
+    ("productdescription", [lambda f, r: f.sentence(nb_words=12)]),
+    ("locationname", [lambda f, r: f"{f.city()} Store"]),
+    ("sitename", [lambda f, r: f"{f.city()} Warehouse"]),
+    ("warehousename", [lambda f, r: f"{f.city()} Warehouse"]),
+    ("legalentityname", [lambda f, r: f.company()]),
+    ("companyname", [lambda f, r: f.company()]),
+    ("groupname", [_words]),
+]
+
 # Suffix rules for compound names (``billingEmail``, ``customerId``).
 _SUFFIXES: list[tuple[str, list[StringProducer]]] = [
     ("firstname", _STRINGS["firstname"]),
@@ -163,10 +194,19 @@ _SUFFIXES: list[tuple[str, list[StringProducer]]] = [
 
 
 def string_hints(name: str | None) -> list[StringProducer]:
-    """Producers for a property name, best first; empty when nothing fits."""
+    """Producers for a property name, best first; empty when nothing fits.
+
+    ``name`` may carry its object as context (``"OrderItem.name"``): a
+    context-qualified entry (``itemname``) wins over the bare key (``name``).
+    """
     if not name:
         return []
-    key = normalize(name)
+    context, key = split(name)
+    qualified = [context + key, singular(context) + key] if context else []
+    for candidate in qualified:
+        for suffix, producers in _CONTEXT_SUFFIXES:
+            if candidate.endswith(suffix):
+                return producers
     for candidate in (key, singular(key)):
         if candidate in _STRINGS:
             return _STRINGS[candidate]
@@ -202,7 +242,7 @@ _NUMBERS: dict[str, NumberHint] = {
     "lon": NumberHint(-180, 180, 5),
     "percent": NumberHint(0, 100, 1),
     "percentage": NumberHint(0, 100, 1),
-    "rate": NumberHint(0, 100, 2),
+    "rate": NumberHint(0, 25, 2),
     "weight": NumberHint(0.1, 50, 2),
     "page": NumberHint(1, 10),
     "pagesize": NumberHint(1, 50),
@@ -216,11 +256,26 @@ def number_hint(name: str | None) -> NumberHint | None:
     """A realistic numeric range for a property name, if one is known."""
     if not name:
         return None
-    key = normalize(name)
+    key = split(name)[1]
     for candidate in (key, singular(key)):
         if candidate in _NUMBERS:
             return _NUMBERS[candidate]
-    for suffix in ("price", "amount", "total", "quantity", "count", "id"):
+    for suffix in ("price", "amount", "total", "quantity", "count", "rate", "id"):
         if key.endswith(suffix):
             return _NUMBERS[suffix]
+    return None
+
+
+LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl"]
+_LOCALIZED = {"name", "names", "title", "description", "label", "localizedname", "displayname"}
+
+
+def map_keys(name: str | None) -> list[str] | None:
+    """Keys for a free-form map, when its name says what they are.
+
+    Emporix localizes ``name``/``description`` as ``{"en": ..., "de": ...}``;
+    such maps get language codes instead of random words.
+    """
+    if name and split(name)[1] in _LOCALIZED:
+        return LANGUAGES
     return None

@@ -385,7 +385,12 @@ class SchemaDataGenerator:
         else:
             top = lo + 3 if hi is None else min(int(hi), lo + 3)
             count = self.rng.randint(max(lo, min(1, top)), max(lo, top))
-        item_name = faker_hints.singular(name) if name else None
+        item_name = None
+        if name:
+            context, _, key = name.rpartition(".")
+            item_name = (
+                f"{context}.{faker_hints.singular(key)}" if context else faker_hints.singular(key)
+            )
         out: list[Any] = []
         seen: set[str] = set()
         budget = count * self.attempts
@@ -409,6 +414,9 @@ class SchemaDataGenerator:
         extra_schema = eff.get("additionalProperties")
         out: dict[str, Any] = {}
         optional: list[str] = []
+        # Property names carry their object as context ("OrderItem.name").
+        context = eff.get("_ref") or (name.rpartition(".")[2] if name else "")
+        label = {prop: f"{context}.{prop}" if context else prop for prop in props}
         for prop, sub in props.items():
             if allowed is not None and prop not in allowed:
                 continue
@@ -421,7 +429,7 @@ class SchemaDataGenerator:
                 depth < self.max_depth and self.rng.random() < self.optional_probability
             )
             if include:
-                out[prop] = self._from_effective(run, sub_eff, prop, depth + 1)
+                out[prop] = self._from_effective(run, sub_eff, label[prop], depth + 1)
             else:
                 optional.append(prop)
         free = extra_schema if isinstance(extra_schema, Mapping) else {}
@@ -433,13 +441,15 @@ class SchemaDataGenerator:
             want = max(want, self.rng.randint(1, 3))  # a map: give it a few entries
         while len(out) < want and optional:
             prop = optional.pop(0)
-            out[prop] = self._value(run, props[prop], prop, depth + 1)
+            out[prop] = self._value(run, props[prop], label[prop], depth + 1)
+        localized = faker_hints.map_keys(name)
+        keys = list(localized or [])
         tries = 0
         while len(out) < want and extra_schema is not False and tries < self.attempts:
             tries += 1
-            key = self.faker.word()
+            key = keys.pop(0) if keys else self.faker.word()
             if key not in out and key not in props:
-                out[key] = self._value(run, free, None, depth + 1)
+                out[key] = self._value(run, free, name if localized else None, depth + 1)
         limit = eff.get("maxProperties")
         if limit is not None:
             for prop in [p for p in reversed(list(out)) if p not in required]:

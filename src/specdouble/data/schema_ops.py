@@ -13,6 +13,8 @@ keys the generator reads:
   ``anyOf`` still to be decided.
 - ``_allowed``: property names permitted by ``additionalProperties: false``
   (``None`` = any).
+- ``_ref``: the name of the first component referenced (``Customer``), a
+  context for realistic values (``name`` in ``OrderItem`` is a product).
 
 Only one level is flattened: property and item schemas stay as they are and
 are flattened when reached, which is what keeps recursive schemas finite.
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-_PRIVATE = ("_sources", "_patterns", "_choices", "_allowed")
+_PRIVATE = ("_sources", "_patterns", "_choices", "_allowed", "_ref")
 
 
 class SchemaError(ValueError):
@@ -62,6 +64,7 @@ def effective(
         if ref in _seen:
             raise SchemaError(f"reference cycle through {ref!r}")
         result = merge(result, effective(resolve_ref(root, ref), root, (*_seen, ref)))
+        result["_ref"] = ref.rsplit("/", 1)[-1]
     for part in schema.get("allOf", []):
         result = merge(result, effective(part, root, _seen))
     result["_sources"] = [schema]
@@ -155,6 +158,7 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
                 out[key] = value
     _lower(out, b)
     _upper(out, b)
+    out["_ref"] = a.get("_ref") or b.get("_ref")
     out["_sources"] = [*a.get("_sources", []), *b.get("_sources", [])]
     out["_patterns"] = [*a.get("_patterns", []), *b.get("_patterns", [])]
     out["_choices"] = [*a.get("_choices", []), *b.get("_choices", [])]
