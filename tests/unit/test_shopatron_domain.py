@@ -551,3 +551,12 @@ def test_send_emails_records_one_email_per_package(store: MemoryStore) -> None:
 def test_refresh_is_idempotent_on_results(store: MemoryStore) -> None:
     order = shopatron.assign_order(store, "acme", example("assign"), now=NOW)
     assert shopatron.refresh_order(copy.deepcopy(order)) == order
+
+
+def test_email_ids_continue_after_the_highest_stored(store: MemoryStore) -> None:
+    with store.transaction("acme") as tx:
+        tx.put(shopatron.EMAILS, "email-7", {"emailID": "email-7"})
+        tx.put(shopatron.EMAILS, "imported", {"emailID": "imported"})
+    assign(store, [{"locationID": 1010}], emails=True)
+    assert sorted(store.export_tenant("acme")[shopatron.EMAILS]) == [
+        "email-7", "email-8", "imported"]

@@ -602,7 +602,9 @@ def _record_emails(
     tx: Transaction, order: Record, packages: list[dict[str, Any]], stamp: str
 ) -> None:
     """One customer email per package, kept so QA can assert on what would be sent."""
-    existing = len(tx.keys(EMAILS))
+    numbers = [int(key[6:]) for key in tx.keys(EMAILS)
+               if key.startswith("email-") and key[6:].isdigit()]
+    existing = max(numbers, default=0)  # ids stay unique after a state import
     address = (order.get("shippingAddress") or {}).get("email")
     for offset, package in enumerate(packages, start=1):
         template, subject = EMAIL_TEMPLATES[package["kind"]]
