@@ -14,8 +14,11 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from faker import Faker
+
+from specdouble.data.seeding import EPOCH
 
 StringProducer = Callable[[Faker, random.Random], str]
 
@@ -62,11 +65,19 @@ def _words(f: Faker, r: random.Random) -> str:
     return " ".join(f.words(nb=2)).title()
 
 
-def _date_time(f: Faker, r: random.Random) -> str:
-    return (
-        f"2024-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}T{r.randint(0, 23):02d}:"
-        f"{r.randint(0, 59):02d}:{r.randint(0, 59):02d}.{r.randint(0, 999):03d}Z"
-    )
+def date_time(f: Faker, r: random.Random) -> str:
+    """An ISO instant (UTC, milliseconds) in the year before the seeding epoch.
+
+    Relative to the fixed epoch, never to "now", so output does not depend
+    on the day it is generated and records are not dated in the future.
+    """
+    moment = EPOCH - timedelta(seconds=r.randint(0, 365 * 86400), milliseconds=r.randint(0, 999))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def date(f: Faker, r: random.Random) -> str:
+    """An ISO calendar date in the year before the seeding epoch."""
+    return (EPOCH - timedelta(days=r.randint(0, 365))).date().isoformat()
 
 
 _STRINGS: dict[str, list[StringProducer]] = {
@@ -188,8 +199,8 @@ _SUFFIXES: list[tuple[str, list[StringProducer]]] = [
     ("number", [_code]),
     ("code", [_code]),
     ("name", [_words]),
-    ("at", [_date_time]),
-    ("date", [_date_time]),
+    ("at", [date_time]),
+    ("date", [date_time]),
 ]
 
 

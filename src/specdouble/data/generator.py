@@ -52,14 +52,6 @@ class GenerationError(ValueError):
     """No valid value was found for a schema within the retry budget."""
 
 
-def _date_time(f: Faker, r: random.Random) -> str:
-    return faker_hints._date_time(f, r)
-
-
-def _date(f: Faker, r: random.Random) -> str:
-    return f"{r.randint(2020, 2026)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
-
-
 def _time(f: Faker, r: random.Random) -> str:
     return f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z"
 
@@ -69,8 +61,8 @@ def _byte(f: Faker, r: random.Random) -> str:
 
 
 _FORMATS: dict[str, Callable[[Faker, random.Random], str]] = {
-    "date-time": _date_time,
-    "date": _date,
+    "date-time": faker_hints.date_time,
+    "date": faker_hints.date,
     "time": _time,
     "email": lambda f, r: f.email(),
     "idn-email": lambda f, r: f.email(),
@@ -90,8 +82,15 @@ _FORMATS: dict[str, Callable[[Faker, random.Random], str]] = {
 }
 
 
+_CACHE_LIMIT = 4096  # schemas remembered per root document; cleared when exceeded
+
+
 class _Run:
-    """Per-call context: root document, mode, and caches keyed by schema identity."""
+    """Context for one root document and mode, with caches keyed by schema identity.
+
+    It lives across calls (flattening schemas and building validators is most
+    of the cost), so the schemas handed in must not be mutated afterwards.
+    """
 
     def __init__(self, root: Mapping[str, Any], mode: Mode) -> None:
         self.root = root
@@ -103,6 +102,8 @@ class _Run:
     def effective(self, schema: Mapping[str, Any]) -> dict[str, Any]:
         hit = self._effective.get(id(schema))
         if hit is None or hit[0] is not schema:
+            if len(self._effective) > _CACHE_LIMIT:
+                self._effective.clear()
             hit = (schema, effective(schema, self.root))
             self._effective[id(schema)] = hit
         return hit[1]
@@ -110,6 +111,8 @@ class _Run:
     def validator(self, schema: Mapping[str, Any]) -> Any:
         hit = self._validators.get(id(schema))
         if hit is None or hit[0] is not schema:
+            if len(self._validators) > _CACHE_LIMIT:
+                self._validators.clear()
             hit = (schema, schema_validator(schema, self.root, self.mode))
             self._validators[id(schema)] = hit
         return hit[1]
@@ -144,6 +147,7 @@ class SchemaDataGenerator:
         self.optional_probability = optional_probability
         self.null_probability = null_probability
         self.attempts = attempts
+        self._runs: list[_Run] = []
 
     def generate(
         self,
@@ -160,7 +164,7 @@ class SchemaDataGenerator:
         properties, ``mode="request"`` leaves out readOnly ones.
         Raises :class:`GenerationError` if the schema cannot be satisfied.
         """
-        run = _Run(root if root is not None else schema, mode)
+        run = self._run(root if root is not None else schema, mode)
         try:
             check = run.validator(schema)
             value: Any = None
@@ -173,6 +177,14 @@ class SchemaDataGenerator:
         error = best_match(check.iter_errors(value))
         where = "/".join(str(p) for p in error.absolute_path) if error else ""
         raise GenerationError(f"no valid value generated; at '{where}': {error and error.message}")
+
+    def _run(self, root: Mapping[str, Any], mode: Mode) -> _Run:
+        for run in self._runs:
+            if run.root is root and run.mode == mode:
+                return run
+        run = _Run(root, mode)
+        self._runs = [run, *self._runs[:7]]  # a few documents (specs) at a time
+        return run
 
     # -- dispatch ---------------------------------------------------------
 
