@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -324,3 +325,33 @@ def test_localized_maps_use_language_codes() -> None:
     value = SchemaDataGenerator(67).generate(schema)
     assert value["name"] and set(value["name"]) <= {"en", "de", "fr", "es", "it", "nl", "pl"}
     assert "en" in value["name"]
+
+
+def test_an_unsatisfiable_branch_is_skipped_for_a_satisfiable_one() -> None:
+    schema = {"oneOf": [{"type": "string", "enum": ["a"], "minLength": 3}, {"type": "integer"}]}
+    generator = SchemaDataGenerator(71)
+    assert all(isinstance(generator.generate(schema), int) for _ in range(10))
+
+
+def test_deeply_nested_unsatisfiable_choices_give_up() -> None:
+    inner: dict[str, Any] = {"type": "string", "minLength": 3, "maxLength": 2}
+    for _ in range(6):
+        inner = {
+            "type": "object",
+            "required": ["x"],
+            "properties": {"x": {"anyOf": [inner, inner]}},
+        }
+    with pytest.raises(GenerationError):
+        SchemaDataGenerator(73).generate(inner)
+
+
+def test_timestamps_fall_in_the_year_before_the_seeding_epoch() -> None:
+    from specdouble.data.seeding import EPOCH
+
+    generator = SchemaDataGenerator(79)
+    for _ in range(50):
+        stamp = generator.generate({"type": "string", "format": "date-time"})
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert EPOCH - timedelta(days=366) <= moment <= EPOCH
+        day = date.fromisoformat(generator.generate({"type": "string", "format": "date"}))
+        assert EPOCH.date() - timedelta(days=366) <= day <= EPOCH.date()

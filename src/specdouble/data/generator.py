@@ -52,6 +52,15 @@ class GenerationError(ValueError):
     """No valid value was found for a schema within the retry budget."""
 
 
+class _EndlessRecursion(GenerationError):
+    """Required structure nests past the hard limit: no branch retry can help."""
+
+
+# Branch retries per generate() call: nested oneOfs retry multiplicatively, so
+# an unsatisfiable deep schema must not take exponential time to give up.
+_CHOICE_BUDGET = 2000
+
+
 def _time(f: Faker, r: random.Random) -> str:
     return f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z"
 
@@ -148,6 +157,7 @@ class SchemaDataGenerator:
         self.null_probability = null_probability
         self.attempts = attempts
         self._runs: list[_Run] = []
+        self._choice_budget = _CHOICE_BUDGET
 
     def generate(
         self,
@@ -165,6 +175,7 @@ class SchemaDataGenerator:
         Raises :class:`GenerationError` if the schema cannot be satisfied.
         """
         run = self._run(root if root is not None else schema, mode)
+        self._choice_budget = _CHOICE_BUDGET
         try:
             check = run.validator(schema)
             value: Any = None
@@ -193,7 +204,7 @@ class SchemaDataGenerator:
 
     def _from_effective(self, run: _Run, eff: dict[str, Any], name: str | None, depth: int) -> Any:
         if depth > self.max_depth + _HARD_DEPTH_MARGIN:
-            raise GenerationError("schema recursion does not terminate (required cycle)")
+            raise _EndlessRecursion("schema recursion does not terminate (required cycle)")
         if eff["_choices"]:
             return self._choose(run, eff, name, depth)
         if eff.get("nullable"):
@@ -245,6 +256,9 @@ class SchemaDataGenerator:
         base = {**eff, "_choices": []}
         value: Any = None
         for _ in range(self.attempts):
+            if self._choice_budget <= 0:
+                break
+            self._choice_budget -= 1
             merged = base
             tags: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
             for _keyword, branches, discriminator in eff["_choices"]:
@@ -252,7 +266,12 @@ class SchemaDataGenerator:
                 merged = merge(merged, run.effective(branch))
                 if discriminator and "$ref" in branch:
                     tags.append((discriminator, branch))
-            value = self._from_effective(run, merged, name, depth)
+            try:
+                value = self._from_effective(run, merged, name, depth)
+            except _EndlessRecursion:
+                raise
+            except GenerationError:
+                continue  # this branch cannot be satisfied; try another
             if isinstance(value, dict):
                 for discriminator, branch in tags:
                     value[discriminator["propertyName"]] = _discriminator_value(
