@@ -14,7 +14,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from specdouble.app import create_app  # noqa: E402
+from specdouble.app import create_app, reset_world  # noqa: E402
 from specdouble.http.runtime import Runtime  # noqa: E402
 from specdouble.settings import Settings  # noqa: E402
 
@@ -28,14 +28,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def settings() -> Settings:
-    return Settings()
+@pytest.fixture(scope="session")
+def shared_app() -> AsyncApp:
+    """One app for the session: building one parses five specs and seeds two tenants."""
+    return create_app(Settings())
 
 
 @pytest.fixture
-def app(settings: Settings) -> AsyncApp:
-    return create_app(settings)
+def app(shared_app: AsyncApp) -> AsyncApp:
+    """The shared app, put back into its starting state before each test."""
+    reset_world(shared_app.runtime)  # type: ignore[attr-defined]
+    return shared_app
 
 
 @pytest.fixture

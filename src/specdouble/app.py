@@ -23,13 +23,18 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from specdouble.data.fixtures import load_fixtures
+from specdouble.data.fixtures import Fixtures, load_fixtures
+from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.seeding import seed_tenant
 from specdouble.domain.auth import ScopeCatalog, TokenRegistry
 from specdouble.http import docs, errors
+from specdouble.http.admin.guard import AdminGuardMiddleware
+from specdouble.http.admin.startup import configure as configure_admin
 from specdouble.http.catalog import SERVICES, Service
 from specdouble.http.index import index
 from specdouble.http.middleware import BodyLimitMiddleware, RuntimeMiddleware
+from specdouble.http.observe import FaultMiddleware, JournalMiddleware, noting_validation
+from specdouble.http.prefer import PreferMiddleware
 from specdouble.http.runtime import Runtime
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
@@ -97,23 +102,51 @@ def available_services(settings: Settings) -> list[Service]:
 def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     services = list(services)
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
-    scopes: set[str] = set()
-    for spec in specs.values():
-        scopes |= declared_scopes(spec)
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
-    tokens = TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
+    tokens = build_tokens(fixtures, specs)
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
     runtime = Runtime(settings=settings, store=MemoryStore(), tokens=tokens,
-                      fixtures=fixtures, seeders=seeders, specs=specs)
+                      fixtures=fixtures, seeders=seeders, specs=specs,
+                      generator=SchemaDataGenerator(settings.seed))
     for tenant in fixtures.tenants:
         reseed_tenant(runtime, tenant)
     return runtime
 
 
+def build_tokens(fixtures: Fixtures, specs: dict[str, dict[str, Any]]) -> TokenRegistry:
+    """The fixtures' tokens and clients; ``all``/``view`` expand to the specs' scopes."""
+    scopes: set[str] = set()
+    for spec in specs.values():
+        scopes |= declared_scopes(spec)
+    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
+
+
+def reset_world(runtime: Runtime) -> None:
+    """Everything back to how the server started (tests share one app through this).
+
+    The fixtures' tenants are reseeded, any other tenant dropped, tokens and the
+    data generator made anew.
+    """
+    for tenant in runtime.store.tenants():
+        if tenant not in runtime.fixtures.tenants:
+            runtime.store.drop_tenant(tenant)
+    for tenant in runtime.fixtures.tenants:
+        reseed_tenant(runtime, tenant)
+    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs)
+    runtime.generator = SchemaDataGenerator(runtime.settings.seed)
+
+
 def reseed_tenant(runtime: Runtime, tenant: str, seed: int | None = None) -> None:
-    """Put ``tenant`` back into its seeded state."""
-    data = seed_tenant(tenant, runtime.settings.seed if seed is None else seed,
-                       runtime.seeders, runtime.fixtures.services)
+    """Put ``tenant`` back into its seeded state.
+
+    Seeding is deterministic, so each (tenant, seed) is generated once and
+    reloaded from a copy afterwards (the store copies on load).
+    """
+    key = (tenant, runtime.settings.seed if seed is None else seed)
+    data = runtime.seeded.get(key)
+    if data is None:
+        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services)
+        runtime.seeded[key] = data
     runtime.store.load_tenant(tenant, data)
 
 
@@ -121,6 +154,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     settings = settings or Settings()
     services = available_services(settings)
     runtime = build_runtime(settings, services)
+    configure_admin(runtime)
 
     app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True)
     for service in services:
@@ -147,6 +181,17 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_error_handler(405, errors.handle_http_status)
     app.add_error_handler(Exception, errors.handle_unexpected)
 
+    # Admin API: the journal outermost (it sees every answer, 413s and faults too);
+    # the admin guard and faults inside CORS and before routing; validation
+    # failures noted in the journal.
+    app.add_error_handler(ProblemException, noting_validation(errors.handle_connexion_problem))
+    app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    app.add_middleware(AdminGuardMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
+                       admin_token=settings.admin_token)
+    app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
+
+    app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_SECURITY, early=True)
+    app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_CONTEXT, early=False)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                        max_body=settings.max_body)
     app.add_middleware(

@@ -14,7 +14,10 @@ from functools import cached_property
 from typing import Any
 
 from specdouble.data.fixtures import Fixtures
+from specdouble.data.generator import SchemaDataGenerator
 from specdouble.domain.auth import TokenRegistry
+from specdouble.faults import FaultRules
+from specdouble.journal import Journal
 from specdouble.settings import Settings
 from specdouble.state.base import Store
 
@@ -29,8 +32,17 @@ class Runtime:
     fixtures: Fixtures
     seeders: dict[str, Any]
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Draws the bodies of `Prefer: dynamic=true` and undocumented-example responses.
+    generator: SchemaDataGenerator = field(default_factory=lambda: SchemaDataGenerator(0))
+    # Seeded data per (tenant, seed), so a reset does not generate it again.
+    seeded: dict[tuple[str, int], Any] = field(default_factory=dict)
     # Background tasks (delayed jobs) kept referenced until they finish.
     tasks: set[Any] = field(default_factory=set)
+    # The admin API's request journal and fault rules (see http/observe.py).
+    journal: Journal = field(default_factory=Journal)
+    faults: FaultRules = field(default_factory=FaultRules)
+    # Seed of every tenant (default and created on demand), for resets.
+    tenant_seeds: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def _path_methods(self) -> list[tuple[re.Pattern[str], list[str]]]:
@@ -41,6 +53,22 @@ class Runtime:
                 methods = [m.upper() for m in item if m in _METHODS]
                 table.append((re.compile(f"^{pattern}$"), methods))
         return table
+
+    @cached_property
+    def _operations(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        index: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for spec in self.specs.values():
+            for item in spec.get("paths", {}).values():
+                for method, operation in item.items():
+                    if method in _METHODS and "operationId" in operation:
+                        if operation["operationId"] in index:
+                            raise ValueError(f"operationId {operation['operationId']} twice")
+                        index[operation["operationId"]] = (operation, spec)
+        return index
+
+    def operation(self, operation_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The operation with this id and the resolved spec that holds it."""
+        return self._operations[operation_id]
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods the specs document for ``path`` (for the ``Allow`` header)."""

@@ -127,6 +127,28 @@ class StrictFormValidator(FormDataValidator):
         return None
 
 
+def coerce(value: t.Any, schema: dict) -> t.Any:
+    """A header or path string as the type its schema declares, when it reads as one.
+
+    Headers and path segments arrive as text; ``X-Total-Count: true`` is a boolean
+    ``true``. A value that does not read as the type stays text, so the schema
+    check reports it.
+    """
+    if not isinstance(value, str):
+        return value
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    return value
+
+
 class AllErrorsParameterValidator(ParameterValidator):
     """Checks every query, path and header parameter before answering."""
 
@@ -155,11 +177,12 @@ class AllErrorsParameterValidator(ParameterValidator):
                            for name in sorted(extra))
         for param in self.parameters.get("path", []):
             value = request.path_params.get(param["name"].replace("-", "_"))
-            details.extend(self._check("path", param, value))
+            details.extend(self._check("path", param, coerce(value, param.get("schema", {}))))
         for param in self.parameters.get("query", []):
             details.extend(self._check("query", param, request.query_params.get(param["name"])))
         for param in self.parameters.get("header", []):
-            details.extend(self._check("header", param, request.headers.get(param["name"])))
+            value = coerce(request.headers.get(param["name"]), param.get("schema", {}))
+            details.extend(self._check("header", param, value))
         if details:
             raise RequestInvalid("The request parameters are invalid.", details)
 
