@@ -297,6 +297,8 @@ class SchemaDataGenerator:
         fmt = eff.get("format")
         if fmt in _FORMATS:
             producers += [lambda: _FORMATS[fmt](f, r)] * 3
+            if fmt in ("email", "idn-email"):
+                producers.append(lambda: _short_email(lo, hi, f))
         else:
             producers += [lambda p=p: p(f, r) for p in faker_hints.string_hints(name)]
         for pattern in eff["_patterns"]:
@@ -497,6 +499,13 @@ def _fit(text: str, lo: int, hi: int | None, faker: Faker) -> str:
     if len(text) < lo:
         text += faker.lexify("?" * (lo - len(text)))
     return text
+
+
+def _short_email(lo: int, hi: int | None, faker: Faker) -> str:
+    """An email for tight length limits, where Faker's own are too long."""
+    domain = "@ex.io"
+    local = max(1, min(8, (hi if hi is not None else 14) - len(domain)), lo - len(domain))
+    return faker.lexify("?" * local).lower() + domain
 
 
 def _discriminator_value(discriminator: Mapping[str, Any], ref: str) -> str:
