@@ -98,3 +98,39 @@ def test_response_examples_are_what_the_domain_answers(
                                     now=datetime(2024, 6, 2, 10, 0, tzinfo=UTC))
     examples = operation["responses"]["200"]["content"]["application/json"]["examples"]
     assert examples[response_name]["value"] == answer
+
+
+def _validator(schema_name: str) -> OAS30Validator:
+    schema = resolved("shopatron-order.yaml")["components"]["schemas"][schema_name]
+    return OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+
+
+@pytest.mark.parametrize("tenant", ["acme", "globex"])
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_seeded_state_matches_the_spec_schemas(tenant: str, number: int) -> None:
+    """Every stored record is what the spec promises (orders are sent back verbatim)."""
+    fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())[tenant]
+    data = seed(SeedContext(tenant=tenant, seed=number, service="shopatron", fixtures=fixtures))
+    for collection, schema in ((shopatron.ORDERS, "Order"), (shopatron.LOCATIONS, "Location")):
+        validator = _validator(schema)
+        for key, record in data[collection].items():
+            errors = [e.message for e in validator.iter_errors(record)]
+            assert not errors, f"{collection}/{key}: {errors}"
+
+
+def test_recorded_emails_match_the_spec_schema() -> None:
+    fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())["acme"]
+    store = MemoryStore()
+    store.load_tenant("acme", seed(SeedContext(tenant="acme", seed=1, service="shopatron",
+                                               fixtures=fixtures)))
+    now = datetime(2024, 6, 2, 10, 0, tzinfo=UTC)
+    for name in ("backorder", "assign"):
+        request = json.loads((EXAMPLES / f"{name}.corrected.json").read_text())
+        shopatron.assign_order(store, "acme", {**request, "sendEmails": True}, now=now)
+    cancel = json.loads((EXAMPLES / "cancel.corrected.json").read_text())
+    shopatron.assign_order(store, "acme", cancel, now=now)
+    emails = store.export_tenant("acme")[shopatron.EMAILS]
+    assert len(emails) == 4
+    validator = _validator("CustomerEmail")
+    for record in emails.values():
+        assert not [e.message for e in validator.iter_errors(record)]
