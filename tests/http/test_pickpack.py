@@ -394,3 +394,17 @@ def _jwt(payload: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
 
     return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(payload)}.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/pick-pack/acme/orders/%0A/assignees/abc", "path.orderId"),
+     ("/pick-pack/acme/orders/a%0Ab/assignees/abc", "path.orderId"),
+     ("/pick-pack/acme/orders/%2F/assignees/abc", "path.orderId"),
+     ("/pick-pack/acme/orders//assignees/abc", "path.orderId"),
+     ("/pick-pack/ac%0Ame/events", "path.tenant")],
+)
+def test_unroutable_parameters_are_400_naming_them(client: TestClient, path: str,
+                                                   field: str) -> None:
+    r = client.request("DELETE" if "assignees" in path else "GET", path, headers=ACME_ALL)
+    assert r.status_code == 400 and field in r.json()["detailInfo"]

@@ -193,14 +193,14 @@ def from_connexion(exc: ProblemException) -> Problem:
 async def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Our own Problems, raised anywhere below the middleware."""
     assert isinstance(exc, Problem)
-    return to_response(exc, request.url.path)
+    return to_response(exc, request.scope["path"])
 
 
 async def handle_connexion_problem(
     request: ConnexionRequest, exc: Exception
 ) -> ConnexionResponse:
     assert isinstance(exc, ProblemException)
-    return to_response(from_connexion(exc), request.url.path)
+    return to_response(from_connexion(exc), request.scope["path"])
 
 
 async def handle_http_status(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -209,14 +209,18 @@ async def handle_http_status(request: ConnexionRequest, exc: Exception) -> Conne
     headers = dict(getattr(exc, "headers", None) or {})
     if status == 405:
         message = "The method is not allowed for the requested URL."
-        documented = get_runtime().allowed_methods(request.url.path)
+        documented = get_runtime().paths.allowed_methods(request.scope["path"])
         if documented:
             headers["Allow"] = ", ".join(documented)
     elif status == 404:
-        message = f"No operation is mocked at {request.url.path}."
+        malformed = get_runtime().paths.unroutable(request.scope["path"])
+        if malformed:
+            return to_response(Problem(400, "The request parameters are invalid.", malformed),
+                               request.scope["path"])
+        message = f"No operation is mocked at {request.scope['path']}."
     else:
         message = str(getattr(exc, "detail", "") or _phrase(status))
-    return to_response(Problem(status, message, headers=headers), request.url.path)
+    return to_response(Problem(status, message, headers=headers), request.scope["path"])
 
 
 async def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -225,7 +229,7 @@ async def handle_unexpected(request: ConnexionRequest, exc: Exception) -> Connex
         return await handle_problem(request, exc)
     if isinstance(exc, ProblemException):
         return await handle_connexion_problem(request, exc)
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unexpected error on %s %s", request.method, request.scope["path"], exc_info=exc)
     problem = Problem(500, "An unexpected error occurred in the mock server.",
                       [f"{type(exc).__name__}: {exc}"])
-    return to_response(problem, request.url.path)
+    return to_response(problem, request.scope["path"])

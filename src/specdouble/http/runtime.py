@@ -7,7 +7,6 @@ context variable for the duration of each request.
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +18,7 @@ from specdouble.domain.auth import TokenRegistry
 from specdouble.faults import FaultRules
 from specdouble.journal import Journal
 from specdouble.settings import Settings
+from specdouble.specs import PathIndex
 from specdouble.state.base import Store
 
 _current: ContextVar[Runtime] = ContextVar("specdouble_runtime")
@@ -45,14 +45,8 @@ class Runtime:
     tenant_seeds: dict[str, int] = field(default_factory=dict)
 
     @cached_property
-    def _path_methods(self) -> list[tuple[re.Pattern[str], list[str]]]:
-        table = []
-        for spec in self.specs.values():
-            for template, item in spec.get("paths", {}).items():
-                pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
-                methods = [m.upper() for m in item if m in _METHODS]
-                table.append((re.compile(f"^{pattern}$"), methods))
-        return table
+    def paths(self) -> PathIndex:
+        return PathIndex(list(self.specs.values()))
 
     @cached_property
     def _operations(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
@@ -69,13 +63,6 @@ class Runtime:
     def operation(self, operation_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The operation with this id and the resolved spec that holds it."""
         return self._operations[operation_id]
-
-    def allowed_methods(self, path: str) -> list[str]:
-        """The methods the specs document for ``path`` (for the ``Allow`` header)."""
-        for pattern, methods in self._path_methods:
-            if pattern.match(path):
-                return methods
-        return []
 
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

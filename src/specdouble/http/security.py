@@ -37,7 +37,7 @@ def emporix_token_info(
     if request is not None:
         tenant = request.path_params.get("tenant")
         if tenant is not None and tenant != principal.tenant:
-            service = service_for_path(request.url.path)
+            service = service_for_path(request.scope["path"])
             status = service.tenant_mismatch_status if service else 403
             if status == 400:
                 raise Problem(400, TENANT_MISMATCH_MESSAGE, kind=auth.TENANT_MISMATCH,
