@@ -355,3 +355,32 @@ def test_timestamps_fall_in_the_year_before_the_seeding_epoch() -> None:
         assert EPOCH - timedelta(days=366) <= moment <= EPOCH
         day = date.fromisoformat(generator.generate({"type": "string", "format": "date"}))
         assert EPOCH.date() - timedelta(days=366) <= day <= EPOCH.date()
+
+
+_HASH_SCRIPT = """
+import json, sys
+from specdouble.data.generator import SchemaDataGenerator
+root = json.load(open(sys.argv[1]))
+g = SchemaDataGenerator(99)
+print(json.dumps([g.generate({"$ref": "#/components/schemas/" + n}, root)
+                  for n in ("Order", "Customer", "Address")]))
+"""
+
+
+def test_output_does_not_depend_on_python_hash_randomization() -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _HASH_SCRIPT, str(CORPUS / "realistic.json")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
