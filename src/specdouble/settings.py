@@ -15,6 +15,8 @@ from specdouble.resources import fixtures_dir, specs_dir
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_JOURNAL_SIZE = 1000
+DEFAULT_JOURNAL_BODY_LIMIT = 8192
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,13 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     job_delay: float = 0.0
     strict_saas_token: bool = False
+    # Admin API: journal ring size and body cut (bytes), optional bearer token,
+    # fault rules and a state export loaded at start.
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+    journal_body_limit: int = DEFAULT_JOURNAL_BODY_LIMIT
+    admin_token: str | None = None
+    faults_file: Path | None = None
+    state_file: Path | None = None
 
     @property
     def base_url(self) -> str:

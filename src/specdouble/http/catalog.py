@@ -87,6 +87,14 @@ SERVICES: tuple[Service, ...] = (
         error_style="shopatron",
         prefixes=("/oauthserver/",),
     ),
+    Service(
+        name="admin",
+        title="specdouble admin API (journal, faults, state, tenants)",
+        spec_file="admin.yaml",
+        handlers="specdouble.http.admin",
+        error_style="admin",
+        prefixes=("/__admin",),
+    ),
 )
 
 FALLBACK_STYLE = "emporix"

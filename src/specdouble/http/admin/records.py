@@ -1,0 +1,92 @@
+"""Which schema each stored collection follows, and checking a state document.
+
+Records are validated as the server would send them (OAS "response" mode:
+read-only fields allowed), against the component schema of the service
+that owns the collection; the collections no API exposes directly have
+their schema in ``specs/admin.yaml``. A record's key must equal its id field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from specdouble.data.validation import schema_validator
+from specdouble.problems import bad_request
+from specdouble.state.base import TenantData
+
+MAX_DETAILS = 100
+
+
+@dataclass(frozen=True)
+class CollectionSchema:
+    service: str
+    schema: str
+    id_field: str
+
+
+COLLECTIONS: dict[str, CollectionSchema] = {
+    "pickpack.orders": CollectionSchema("admin", "PickpackOrderRecord", "orderId"),
+    "pickpack.events": CollectionSchema("pickpack", "eventResponse", "eventId"),
+    "pickpack.jobs": CollectionSchema("pickpack", "job", "id"),
+    "cm.legalEntities": CollectionSchema("customer-management", "LegalEntity", "id"),
+    "cm.customers": CollectionSchema("customer-management", "Customer", "id"),
+    "cm.contactAssignments": CollectionSchema("customer-management", "ContactAssignment", "id"),
+    "shopatron.orders": CollectionSchema("shopatron", "Order", "orderID"),
+    "shopatron.locations": CollectionSchema("admin", "ShopatronLocationRecord", "locationID"),
+    "shopatron.emails": CollectionSchema("admin", "OutboxEmail", "emailID"),
+}
+
+
+def known_collections(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, CollectionSchema]:
+    """The collections whose owning spec (and the admin spec) this server serves."""
+    if "admin" not in specs:
+        return {}
+    return {name: c for name, c in COLLECTIONS.items() if c.service in specs}
+
+
+def _where(prefix: str, path: Any) -> str:
+    out = prefix
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else f".{item}"
+    return out
+
+
+def check_state(document: Any, specs: Mapping[str, Mapping[str, Any]]) -> TenantData:
+    """The tenant data of a state document, or a 400 naming every bad record and field."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("collections"), Mapping):
+        raise bad_request("The state document is invalid; nothing was imported.",
+                          "body.collections: is required and must be an object")
+    known = known_collections(specs)
+    errors: list[str] = []
+    data: TenantData = {name: {} for name in known}
+    for name, records in document["collections"].items():
+        where = f"collections.{name}"
+        described = known.get(name)
+        if described is None:
+            errors.append(f"{where}: unknown collection; known: {', '.join(sorted(known))}")
+            continue
+        if not isinstance(records, Mapping):
+            errors.append(f"{where}: must be an object of id -> record")
+            continue
+        spec = specs[described.service]
+        validator = schema_validator(spec["components"]["schemas"][described.schema], spec)
+        for key, record in records.items():
+            record_where = f"{where}.{key}"
+            if not isinstance(record, Mapping):
+                errors.append(f"{record_where}: must be an object")
+                continue
+            found = sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.path)))
+            for error in found:
+                errors.append(f"{_where(record_where, error.absolute_path)}: {error.message}")
+            if not found and str(record.get(described.id_field)) != str(key):
+                errors.append(f"{record_where}.{described.id_field}: must equal the record's "
+                              f"key {key!r}, got {record.get(described.id_field)!r}")
+            data[name][str(key)] = dict(record)
+    if errors:
+        shown = errors[:MAX_DETAILS]
+        if len(errors) > MAX_DETAILS:
+            shown.append(f"...: {len(errors) - MAX_DETAILS} more errors")
+        raise bad_request("The state document is invalid; nothing was imported.", *shown)
+    return data

@@ -1,0 +1,144 @@
+"""Tenants as the admin API sees them: seeded, reset, created on demand, dropped.
+
+A tenant created on demand gets the same seeders as the default ones (no
+hand-written fixtures) and credentials derived from its name, so a CI job
+can compute them; its seed is remembered so a reset gives the same data.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from specdouble.data.seeding import seed_tenant
+from specdouble.domain.auth import EMPORIX, SHOPATRON
+from specdouble.http.runtime import Runtime
+from specdouble.problems import Problem, bad_request, conflict, not_found
+
+# Emporix tenant names: a lower-case letter, then lower-case letters and digits.
+TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")
+NAME_LENGTH = (3, 16)
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    all_token: str
+    view_token: str
+    client_id: str
+    client_secret: str
+    shopatron_token: str
+    api_key: str
+    api_secret: str
+
+    @classmethod
+    def for_tenant(cls, name: str) -> Credentials:
+        return cls(f"{name}-all", f"{name}-view", f"{name}-client", f"{name}-secret",
+                   f"{name}-shopatron", f"{name}-api-key", f"{name}-api-secret")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tokens": {"all": self.all_token, "view": self.view_token},
+            "client": {"clientId": self.client_id, "clientSecret": self.client_secret},
+            "shopatron": {"token": self.shopatron_token, "apiKey": self.api_key,
+                          "apiSecret": self.api_secret},
+        }
+
+
+def check_name(name: str, where: str = "body.name") -> None:
+    low, high = NAME_LENGTH
+    if not isinstance(name, str) or not TENANT_NAME.match(name) or not low <= len(name) <= high:
+        raise bad_request(
+            "Invalid tenant name.",
+            f"{where}: {name!r} is not a tenant name ({low}..{high} characters, a lower-case "
+            "letter then lower-case letters and digits)")
+
+
+def is_default(runtime: Runtime, tenant: str) -> bool:
+    return tenant in runtime.fixtures.tenants
+
+
+def seed_of(runtime: Runtime, tenant: str) -> int:
+    return runtime.tenant_seeds.get(tenant, runtime.settings.seed)
+
+
+def require(runtime: Runtime, tenant: str) -> None:
+    if not runtime.store.has_tenant(tenant):
+        raise not_found(f"No tenant '{tenant}'.", resource_id=tenant)
+
+
+def reseed(runtime: Runtime, tenant: str) -> None:
+    """Put ``tenant`` back into the state its seed gives (as app.reseed_tenant does)."""
+    data = seed_tenant(tenant, seed_of(runtime, tenant), runtime.seeders,
+                       runtime.fixtures.services)
+    runtime.store.load_tenant(tenant, data)
+
+
+def reset(runtime: Runtime, tenant: str | None = None) -> list[str]:
+    """Reseed one tenant, or every tenant; the names reset."""
+    if tenant is not None:
+        require(runtime, tenant)
+        names = [tenant]
+    else:
+        names = runtime.store.tenants()
+    for name in names:
+        reseed(runtime, name)
+    return names
+
+
+def _taken(runtime: Runtime, creds: Credentials) -> list[str]:
+    tokens = runtime.tokens
+    taken = []
+    for realm, token in ((EMPORIX, creds.all_token), (EMPORIX, creds.view_token),
+                         (SHOPATRON, creds.shopatron_token)):
+        try:
+            tokens.resolve(realm, token)
+            taken.append(f"token {token!r} exists already")
+        except Problem:
+            pass
+    for realm, client in ((EMPORIX, creds.client_id), (SHOPATRON, creds.api_key)):
+        if tokens.client(realm, client) is not None:
+            taken.append(f"client {client!r} exists already")
+    return taken
+
+
+def create(runtime: Runtime, name: str, seed: int | None = None) -> Credentials:
+    """A freshly seeded tenant with its tokens and clients; 409 if the name is taken."""
+    check_name(name)
+    creds = Credentials.for_tenant(name)
+    with _lock:
+        if runtime.store.has_tenant(name):
+            raise conflict(f"Tenant '{name}' exists already.", resource_id=name)
+        taken = _taken(runtime, creds)
+        if taken:
+            raise conflict(f"The credentials of tenant '{name}' are taken.", *taken)
+        runtime.tenant_seeds[name] = runtime.settings.seed if seed is None else seed
+        reseed(runtime, name)
+        scopes = runtime.tokens.scopes
+        runtime.tokens.add_static_token(EMPORIX, creds.all_token, name, scopes.all)
+        runtime.tokens.add_static_token(EMPORIX, creds.view_token, name, scopes.view)
+        runtime.tokens.add_client(EMPORIX, creds.client_id, creds.client_secret, name,
+                                  scopes.all)
+        runtime.tokens.add_static_token(SHOPATRON, creds.shopatron_token, name,
+                                        client_id=creds.api_key)
+        runtime.tokens.add_client(SHOPATRON, creds.api_key, creds.api_secret, name)
+    return creds
+
+
+def drop(runtime: Runtime, name: str) -> None:
+    """Forget a tenant created on demand: its tokens first, then its data."""
+    with _lock:
+        require(runtime, name)
+        if is_default(runtime, name):
+            raise conflict(f"Tenant '{name}' is a default tenant: reset it, it cannot be dropped.",
+                           resource_id=name)
+        runtime.tokens.remove_tenant(name)
+        runtime.store.drop_tenant(name)
+        runtime.tenant_seeds.pop(name, None)
+
+
+def summary(runtime: Runtime, name: str) -> dict[str, Any]:
+    return {"name": name, "seed": seed_of(runtime, name), "default": is_default(runtime, name)}

@@ -1,0 +1,307 @@
+"""ASGI middleware that records every mocked request and applies fault rules.
+
+:class:`JournalMiddleware` sits outermost (it sees 413s and faults too): it
+finds the operation from the specs (method + path; routing has not run yet),
+the tenant (the path's, else the bearer token's), captures bodies up to the
+journal's limit and adds one entry when the answer is sent.
+:class:`FaultMiddleware` sits inside CORS (so a browser sees a faulted
+status) and before routing, security and validation: a fault never reaches
+a handler, so it never changes state.
+
+Dropping a connection needs the transport, which ASGI does not expose:
+uvicorn's ``receive`` is a bound method of its request cycle, which holds it.
+Without one (the in-process test client) a drop raises :class:`ConnectionDropped`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import struct
+import time
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from specdouble import faults, journal
+from specdouble.clock import iso_millis, utc_now
+from specdouble.http.catalog import service_for_path
+from specdouble.http.errors import from_connexion
+from specdouble.http.middleware import send_problem
+from specdouble.http.runtime import Runtime
+from specdouble.problems import Problem
+from specdouble.specs import HTTP_METHODS
+
+ADMIN_PREFIX = "/__admin"
+# Tooling, not traffic under test: never journaled.
+_UNJOURNALED = (ADMIN_PREFIX, "/specs/", "/docs/")
+_VALIDATION_STATUSES = (400, 415)
+
+
+class ConnectionDropped(ConnectionError):
+    """A fault dropped the connection where no transport could be closed."""
+
+
+@dataclass(frozen=True)
+class Route:
+    operation_id: str
+    service: str
+    method: str
+    pattern: re.Pattern[str]
+
+
+class OperationIndex:
+    """method + path -> operation of the mocked specs (the admin spec excluded)."""
+
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]], skip: tuple[str, ...] = ("admin",)):
+        routes = []
+        for service, spec in specs.items():
+            if service in skip:
+                continue
+            for template, item in spec.get("paths", {}).items():
+                regex = re.sub(r"\\\{([^/]+?)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+                pattern = re.compile(f"^{regex}$")
+                for method in HTTP_METHODS:
+                    operation = item.get(method)
+                    if operation and operation.get("operationId"):
+                        routes.append((template.count("{"), Route(
+                            operation["operationId"], service, method.upper(), pattern)))
+        # Literal segments win over parameters, as in the routers.
+        self._routes = [route for _, route in sorted(routes, key=lambda r: r[0])]
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self._routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None
+
+    def documented_statuses(self, specs: Mapping[str, Mapping[str, Any]]) -> dict[str, set[int]]:
+        """operationId -> the statuses it documents (for checking fault rules)."""
+        out: dict[str, set[int]] = {}
+        for route in self._routes:
+            spec = specs[route.service]
+            for item in spec.get("paths", {}).values():
+                operation = item.get(route.method.lower()) or {}
+                if operation.get("operationId") == route.operation_id:
+                    out[route.operation_id] = {int(s) for s in operation.get("responses", {})
+                                               if s.isdigit()}
+        return out
+
+
+@dataclass
+class Observation:
+    """What the edge knows about the request in flight (shared by both middlewares)."""
+
+    route: Route | None
+    tenant: str | None
+    receive: Receive
+    fault: str | None = None
+    dropped: bool = False
+
+
+_observation: ContextVar[Observation | None] = ContextVar("specdouble_observation", default=None)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def observe(runtime: Runtime, index: OperationIndex, scope: Scope,
+            receive: Receive) -> Observation:
+    """Operation and tenant of the request, before routing."""
+    path = scope.get("path", "/")
+    found = index.find(scope.get("method", "GET"), path)
+    route, params = (found[0], found[1]) if found else (None, {})
+    tenant = params.get("tenant")
+    if tenant is None:
+        service = service_for_path(path)
+        realm = service.realm if service else None
+        auth = _header(scope, b"authorization") or ""
+        if realm and auth[:7].lower() == "bearer ":
+            try:
+                tenant = runtime.tokens.resolve(realm, auth[7:].strip()).tenant
+            except Problem:
+                tenant = None
+    return Observation(route, tenant, receive)
+
+
+class _Capture:
+    """Collects at most ``limit`` bytes of a body while counting all of it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.chunks: list[bytes] = []
+        self.kept = 0
+
+    def add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.kept < self.limit and data:
+            piece = data[: self.limit - self.kept]
+            self.chunks.append(piece)
+            self.kept += len(piece)
+
+    def body(self) -> journal.Body:
+        if not self.size:
+            return journal.Body(None, 0, False)
+        text = b"".join(self.chunks).decode("utf-8", errors="replace")
+        return journal.Body(text, self.size, self.size > self.kept)
+
+
+class JournalMiddleware:
+    """Adds one journal entry per mocked request, with what inner layers marked."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    @cached_property
+    def index(self) -> OperationIndex:
+        return operation_index(self.runtime)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "/")
+        if scope["type"] != "http" or path == "/" or path.startswith(_UNJOURNALED):
+            await self.app(scope, receive, send)
+            return
+        log = self.runtime.journal
+        seen = observe(self.runtime, self.index, scope, receive)
+        marks = journal.Marks(operation_id=seen.route.operation_id if seen.route else None,
+                              tenant=seen.tenant)
+        request, response = _Capture(log.body_limit), _Capture(log.body_limit)
+        status: int | None = None
+        started_at, started = utc_now(), time.perf_counter()
+
+        async def capturing_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request.add(message.get("body", b""))
+            return message
+
+        async def capturing_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                response.add(message.get("body", b""))
+            await send(message)
+
+        token = _observation.set(seen)
+        try:
+            with journal.marking(marks):
+                await self.app(scope, capturing_receive, capturing_send)
+        except BaseException:
+            if status is None and not seen.dropped:
+                status = 500
+            raise
+        finally:
+            _observation.reset(token)
+            errors = list(marks.validation_errors)
+            if status == 413 and not errors:
+                errors = [f"body: larger than {self.runtime.settings.max_body} bytes"]
+            forced = marks.forced or "specdouble.forced" in (scope.get("state") or {})
+            log.add(journal.Entry(
+                id=log.next_id(), time=iso_millis(started_at), method=scope.get("method", ""),
+                path=path, query=scope.get("query_string", b"").decode("latin-1"),
+                tenant=marks.tenant, operation_id=marks.operation_id,
+                status=None if seen.dropped else status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                request=request.body(), response=response.body(),
+                validation_errors=tuple(errors), forced=forced, fault=seen.fault,
+            ))
+
+
+def operation_index(runtime: Runtime) -> OperationIndex:
+    return OperationIndex(runtime.specs)
+
+
+class FaultMiddleware:
+    """Applies the first matching fault rule to a request for a mocked operation."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    @cached_property
+    def index(self) -> OperationIndex:
+        return operation_index(self.runtime)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "/")
+        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or not len(self.runtime.faults):
+            await self.app(scope, receive, send)
+            return
+        seen = _observation.get() or observe(self.runtime, self.index, scope, receive)
+        if seen.route is None:
+            await self.app(scope, receive, send)
+            return
+        rule = self.runtime.faults.pick(seen.route.operation_id, scope.get("method", "GET"),
+                                        path, seen.tenant)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        seen.fault = rule.id
+        if rule.delay_ms:
+            await asyncio.sleep(rule.delay_ms / 1000)
+        if rule.fault is not None:
+            seen.dropped = True
+            await drop_connection(seen.receive, reset=rule.fault == faults.CONNECTION_RESET)
+            return
+        if rule.status is not None:
+            await send_problem(send, fault_problem(rule, seen.route), path)
+            return
+        await self.app(scope, receive, send)
+
+
+def fault_problem(rule: faults.FaultRule, route: Route) -> Problem:
+    """The error a status fault answers, in the owning service's error shape."""
+    return Problem(rule.status or 500,
+                   f"Fault injected by specdouble rule {rule.id}.",
+                   [f"fault: rule {rule.id} answers {rule.status} for {route.operation_id}"])
+
+
+async def drop_connection(receive: Receive, reset: bool) -> None:
+    """Close the client's connection without an answer (RST if ``reset``, else FIN)."""
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionDropped("connection_reset" if reset else "empty_response")
+    if reset:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
+    # Let the server notice the disconnect, so it does not try to answer 500.
+    for _ in range(100):
+        if getattr(cycle, "disconnected", True):
+            break
+        await asyncio.sleep(0)
+
+
+def noting_validation(
+    handler: Callable[[ConnexionRequest, Exception], Any],
+) -> Callable[[ConnexionRequest, Exception], Any]:
+    """Wrap Connexion's problem handler so validation failures reach the journal."""
+
+    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        if isinstance(exc, ProblemException) and exc.status in _VALIDATION_STATUSES:
+            problem = from_connexion(exc)
+            journal.mark(validation_errors=problem.details or [problem.message])
+        return await handler(request, exc)
+
+    return handle
