@@ -392,8 +392,13 @@ def test_cancelling_a_fully_cancelled_item_is_5015(store: MemoryStore) -> None:
     assign(store, cancel, order_id=123456)
     problem = fails(store, cancel, order_id=123456)
     assert problem.oms_code == 5015
-    assert problem.details == ["body.packageAssignment[0].itemAssign[0].quantity: 1 is more "
-                               "than the 0 still open for item 998887"]
+    assert problem.details == ["body.packageAssignment[0].itemAssign[0].orderItemID: item "
+                               "998887 is fully cancelled"]
+    assign_it = [{"locationID": 1010, "itemAssign": [{"orderItemID": 7776665},
+                                                     {"orderItemID": 998887}]}]
+    problem = fails(store, assign_it, order_id=123456)
+    assert problem.details == ["body.packageAssignment[0].itemAssign[1].orderItemID: item "
+                               "998887 is fully cancelled"]
 
 
 def test_all_packages_apply_together_or_not_at_all(store: MemoryStore) -> None:
@@ -403,8 +408,8 @@ def test_all_packages_apply_together_or_not_at_all(store: MemoryStore) -> None:
             {"orderItemID": 6789012, "quantity": 1, "dispositionReason": "no_inventory"}]},
         {"locationID": 3030, "itemAssign": [{"orderItemID": 6789012, "quantity": 1}]},
     ], emails=True)
-    assert problem.details == ["body.packageAssignment[2].itemAssign[0].quantity: 1 is more "
-                               "than the 0 still open for item 6789012"]
+    assert problem.details == ["body.packageAssignment[2].itemAssign[0].orderItemID: item "
+                               "6789012 is fully cancelled"]
     assert emails(store) == []
 
 

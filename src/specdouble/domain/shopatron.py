@@ -376,13 +376,17 @@ def _set_held(shipment: Record, item_id: int, quantity: int) -> None:
     shipment["items"].append({"orderItemID": item_id, "quantity": quantity})
 
 
-def _too_many(where: str, wanted: int, item: Mapping[str, Any]) -> Problem:
-    return Problem(
-        400, "Invalid request data",
-        [f"{where}.quantity: {wanted} is more than the {_open(item)} still open for item "
-         f"{item['orderItemID']}"],
-        kind="validation_failure", oms_code=INVALID_REQUEST_DATA,
-    )
+def _check_quantity(where: str, wanted: int, item: Mapping[str, Any]) -> None:
+    """5015 when ``wanted`` is more than the item has open (ordered minus cancelled)."""
+    if _open(item) == 0:
+        detail = f"{where}.orderItemID: item {item['orderItemID']} is fully cancelled"
+    elif wanted > _open(item):
+        detail = (f"{where}.quantity: {wanted} is more than the {_open(item)} still open "
+                  f"for item {item['orderItemID']}")
+    else:
+        return
+    raise Problem(400, "Invalid request data", [detail], kind="validation_failure",
+                  oms_code=INVALID_REQUEST_DATA)
 
 
 def _next_shipment_id(tx: Transaction) -> int:
@@ -523,8 +527,7 @@ def _move_into(order: Record, shipment: Record, item: Record, quantity: int, whe
     """Make ``shipment`` hold exactly ``quantity`` of ``item``, taking the unassigned
     quantity first and then moving it out of other shipments, oldest first (reassign)."""
     item_id = item["orderItemID"]
-    if quantity > _open(item):
-        raise _too_many(where, quantity, item)
+    _check_quantity(where, quantity, item)
     _set_held(shipment, item_id, quantity)
     # Negative "unassigned" is what other shipments must give up; a surplus of the
     # target simply becomes unassigned again.
@@ -549,8 +552,7 @@ def _apply_cancel(
         item = _item(order, entry["orderItemID"])
         at = f"{where}.itemAssign[{index}]"
         quantity = entry.get("quantity", _open(item))
-        if quantity > _open(item) or quantity == 0:
-            raise _too_many(at, max(quantity, 1), item)
+        _check_quantity(at, quantity, item)
         free = max(0, _unassigned(order, item))
         need = quantity - min(quantity, free)
         for shipment in sorted(_active(order), key=lambda s: s["shipmentID"], reverse=True):
