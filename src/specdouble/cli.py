@@ -16,7 +16,14 @@ from pathlib import Path
 from specdouble import __version__
 from specdouble.data.seeding import DEFAULT_SEED
 from specdouble.resources import fixtures_dir, specs_dir
-from specdouble.settings import DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PORT, Settings
+from specdouble.settings import (
+    DEFAULT_HOST,
+    DEFAULT_JOURNAL_BODY_LIMIT,
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_BODY,
+    DEFAULT_PORT,
+    Settings,
+)
 
 ENV_PREFIX = "SPECDOUBLE_"
 
@@ -61,6 +68,13 @@ def _existing_dir(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"no such directory: {text}")
+    return path
+
+
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
     return path
 
 
@@ -110,6 +124,28 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     serve.add_argument("--strict-saas-token", action="store_true",
                        default=default("strict-saas-token", False, _flag),
                        help="require a well-formed, unexpired JWT in the saas-token header")
+    admin = serve.add_argument_group(
+        "admin API (/__admin: journal, faults, reset, state, tenants; see GET /)")
+    admin.add_argument("--admin-token", metavar="TOKEN", default=default("admin-token", None),
+                       help="require 'Authorization: Bearer TOKEN' on /__admin and accept it "
+                            "from any address (default: no token, loopback clients only)")
+    admin.add_argument("--journal-size", type=_positive_int, metavar="N",
+                       default=default("journal-size", DEFAULT_JOURNAL_SIZE, _positive_int),
+                       help="requests kept in the journal; older ones are dropped "
+                            "(default: %(default)s)")
+    admin.add_argument("--journal-body-limit", type=_positive_int, metavar="BYTES",
+                       default=default("journal-body-limit", DEFAULT_JOURNAL_BODY_LIMIT,
+                                       _positive_int),
+                       help="bytes of each request and response body kept in the journal "
+                            "(default: %(default)s)")
+    admin.add_argument("--faults", type=_existing_file, metavar="FILE",
+                       default=default("faults", None, _existing_file),
+                       help="JSON or YAML list of fault rules (as POST /__admin/faults takes) "
+                            "active from the start")
+    admin.add_argument("--state", type=_existing_file, metavar="FILE",
+                       default=default("state", None, _existing_file),
+                       help="JSON or YAML state export (GET /__admin/state/TENANT), or a list "
+                            "of them, imported at start; an unknown tenant is created")
     serve.add_argument("--log-level", default=default("log-level", "warning"),
                        choices=["critical", "error", "warning", "info", "debug"],
                        help="server log level (default: %(default)s)")
@@ -128,6 +164,9 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
+        admin_token=args.admin_token or None, journal_size=args.journal_size,
+        journal_body_limit=args.journal_body_limit, faults_file=args.faults,
+        state_file=args.state,
     )
 
 

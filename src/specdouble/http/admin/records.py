@@ -2,8 +2,8 @@
 
 Records are validated as the server would send them (OAS "response" mode:
 read-only fields allowed), against the component schema of the service
-that owns the collection; the collections no API exposes directly have
-their schema in ``specs/admin.yaml``. A record's key must equal its id field.
+that owns the collection (pick-pack orders, which no API exposes, have
+theirs in ``specs/admin.yaml``). A record's key must equal its id field.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ COLLECTIONS: dict[str, CollectionSchema] = {
     "cm.customers": CollectionSchema("customer-management", "Customer", "id"),
     "cm.contactAssignments": CollectionSchema("customer-management", "ContactAssignment", "id"),
     "shopatron.orders": CollectionSchema("shopatron", "Order", "orderID"),
-    "shopatron.locations": CollectionSchema("admin", "ShopatronLocationRecord", "locationID"),
-    "shopatron.emails": CollectionSchema("admin", "OutboxEmail", "emailID"),
+    "shopatron.locations": CollectionSchema("shopatron", "Location", "locationID"),
+    "shopatron.emails": CollectionSchema("shopatron", "CustomerEmail", "emailID"),
 }
 
 
