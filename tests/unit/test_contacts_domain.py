@@ -407,3 +407,4 @@ def test_malformed_q_is_a_400_naming_the_parameter(store: MemoryStore) -> None:
 )
 def test_invalid_paging_is_400(store: MemoryStore, params: ListParams, detail: str) -> None:
     assert problem(contacts.list_assignments, store, T, params).details == [detail]
+
