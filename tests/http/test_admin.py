@@ -219,13 +219,19 @@ def test_export_reset_import_round_trip(client: TestClient) -> None:
     assert exported["collections"]["pickpack.orders"]["123"]["assignees"][0]["id"] == "u1"
     client.post("/__admin/reset")
     assert client.get("/__admin/state/acme").json() != exported
+    fresh = client.post(f"{PP}/orders/123/assignees", params={"force": "false"}, json=ASSIGNEE,
+                        headers=ACME_ALL)
+    assert fresh.status_code == 200  # no assignee after the reset
+    client.post("/__admin/reset")
     imported = client.put("/__admin/state/acme", json=exported)
     assert imported.status_code == 200, imported.text
     assert imported.json()["records"]["pickpack.orders"] == len(
         exported["collections"]["pickpack.orders"])
     assert client.get("/__admin/state/acme").json() == exported
-    # the restored state is live: the imported assignee is there to be deleted
-    assert client.delete(f"{PP}/orders/123/assignees/u1", headers=ACME_ALL).status_code == 204
+    # the restored state is live: order 123 has its assignee again, so force=false is refused
+    refused = client.post(f"{PP}/orders/123/assignees", params={"force": "false"},
+                          json={**ASSIGNEE, "id": "u2"}, headers=ACME_ALL)
+    assert refused.status_code == 400
 
 
 def test_import_into_another_tenant(client: TestClient) -> None:
