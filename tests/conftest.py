@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,9 +47,28 @@ def runtime(app: AsyncApp) -> Runtime:
     return app.runtime  # type: ignore[attr-defined]
 
 
+class CheckingClient(TestClient):
+    """A test client that checks every response against its spec (openapi-core).
+
+    Every hand-written HTTP test thereby asserts conformance too; a response
+    its spec does not allow fails the test that received it.
+    """
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        raw_path = response.request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        checker = self.app.runtime.checker  # type: ignore[attr-defined]
+        violations = checker.check(method, urllib.parse.unquote(raw_path), response.status_code,
+                                   response.headers, response.content)
+        assert not violations, (
+            f"{method} {raw_path} -> {response.status_code} violates the spec: {violations}"
+        )
+        return response
+
+
 @pytest.fixture
 def client(app: AsyncApp) -> Iterator[TestClient]:
-    with app.test_client() as test_client:
+    with CheckingClient(app) as test_client:
         yield test_client
 
 
@@ -58,7 +78,7 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     opened: list[TestClient] = []
 
     def build(**changes: Any) -> TestClient:
-        test_client = create_app(dataclasses.replace(Settings(), **changes)).test_client()
+        test_client = CheckingClient(create_app(dataclasses.replace(Settings(), **changes)))
         test_client.__enter__()
         opened.append(test_client)
         return test_client

@@ -125,7 +125,7 @@ def reset_world(runtime: Runtime) -> None:
     """Everything back to how the server started (tests share one app through this).
 
     The fixtures' tenants are reseeded, any other tenant dropped, tokens and the
-    data generator made anew.
+    data generator made anew, the journal and the fault rules emptied.
     """
     for tenant in runtime.store.tenants():
         if tenant not in runtime.fixtures.tenants:
@@ -134,6 +134,8 @@ def reset_world(runtime: Runtime) -> None:
         reseed_tenant(runtime, tenant)
     runtime.tokens = build_tokens(runtime.fixtures, runtime.specs)
     runtime.generator = SchemaDataGenerator(runtime.settings.seed)
+    runtime.journal.clear()
+    runtime.faults.clear()
 
 
 def reseed_tenant(runtime: Runtime, tenant: str, seed: int | None = None) -> None:

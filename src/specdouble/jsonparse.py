@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 MAX_DEPTH = 64
 
 
@@ -108,3 +110,15 @@ def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
     if not _depth_ok(value, max_depth):
         raise JSONError(f"nesting deeper than {max_depth} levels")
     return value
+
+
+def dumps(value: Any) -> bytes:
+    """Encode ``value`` as JSON bytes: orjson, or the standard library for what it refuses.
+
+    orjson rejects integers beyond 64 bits, which a client may legitimately
+    store (a schema without ``format`` allows them) and must get back intact.
+    """
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

@@ -118,6 +118,7 @@ def _headers(
     out = {}
     for name, header in (response.get("headers") or {}).items():
         if header.get("required") and "schema" in header:
-            value = header.get("example", generator.generate(header["schema"], root=root))
+            value = (header["example"] if "example" in header
+                     else generator.generate(header["schema"], root=root, name=name))
             out[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return out

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-import orjson
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 from specdouble.domain import auth
 from specdouble.http.catalog import style_for_path
 from specdouble.http.runtime import get_runtime
+from specdouble.jsonparse import dumps
 from specdouble.problems import Problem
 
 log = logging.getLogger("specdouble.errors")
@@ -156,7 +156,7 @@ def register_style(name: str, renderer: Callable[[Problem], dict[str, Any]]) -> 
 
 
 def render_body(problem: Problem, style: str) -> bytes:
-    return orjson.dumps(_RENDERERS[style](problem))
+    return dumps(_RENDERERS[style](problem))
 
 
 def render(problem: Problem, path: str) -> tuple[int, dict[str, str], bytes]:

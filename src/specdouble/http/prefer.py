@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from specdouble.data.generator import GenerationError
 from specdouble.data.responses import ChosenResponse, choose_response
 from specdouble.http.middleware import send_problem
 from specdouble.http.runtime import get_runtime
+from specdouble.jsonparse import dumps
 from specdouble.problems import Problem, bad_request
 
 EARLY_CODES = frozenset({400, 401, 403})
@@ -93,7 +94,7 @@ async def _send_chosen(send: Send, chosen: ChosenResponse, applied: str) -> None
     headers.append((b"preference-applied", applied.encode("latin-1")))
     body = b""
     if chosen.has_body and chosen.status != 204:
-        body = orjson.dumps(chosen.body)
+        body = dumps(chosen.body)
         headers.append((b"content-type", (chosen.media_type or "application/json").encode()))
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": chosen.status, "headers": headers})
@@ -127,6 +128,11 @@ class PreferMiddleware:
             chosen = choose_response(operation, root, runtime.generator, status=prefs.code,
                                      example=prefs.example, dynamic=prefs.dynamic)
         except Problem as problem:
+            await send_problem(send, problem, scope.get("path", "/"))
+            return
+        except GenerationError as error:
+            problem = Problem(500, "The mock could not generate a body for this response.",
+                              [f"schema: {error}"])
             await send_problem(send, problem, scope.get("path", "/"))
             return
         mark_forced(scope, chosen)

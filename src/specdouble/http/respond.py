@@ -1,14 +1,14 @@
-"""Building success responses: one JSON encoder (orjson), one place."""
+"""Building success responses: one JSON encoder, one place."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from connexion import context
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble.domain.auth import Principal
+from specdouble.jsonparse import dumps
 
 JSON = "application/json"
 
@@ -17,7 +17,7 @@ def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> ConnexionResponse:
     return ConnexionResponse(
-        status_code=status, body=orjson.dumps(body), mimetype=JSON,
+        status_code=status, body=dumps(body), mimetype=JSON,
         content_type=JSON, headers=headers or {},
     )
 

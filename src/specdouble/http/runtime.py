@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from specdouble.conformance import ResponseChecker
 from specdouble.data.fixtures import Fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.domain.auth import TokenRegistry
@@ -43,6 +44,11 @@ class Runtime:
     faults: FaultRules = field(default_factory=FaultRules)
     # Seed of every tenant (default and created on demand), for resets.
     tenant_seeds: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def checker(self) -> ResponseChecker:
+        """Response conformance against the specs (tests, ``--check-responses``)."""
+        return ResponseChecker(self.specs)
 
     @cached_property
     def paths(self) -> PathIndex:

@@ -154,7 +154,7 @@ class AllErrorsParameterValidator(ParameterValidator):
 
     def _check(self, where: str, param: dict, value: t.Any) -> list[str]:
         name = param["name"]
-        if value is None or (isinstance(value, str) and value == "" and where == "header"):
+        if value is None or (value == "" and param.get("required")):
             if param.get("required"):
                 return [f"{where}.{name}: is required"]
             return []

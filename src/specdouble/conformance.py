@@ -1,0 +1,93 @@
+"""Does a response conform to its spec? openapi-core answers, for tests and at run time.
+
+One checker serves both the test suite (a client fixture checks every
+response the HTTP tests receive) and ``serve --check-responses`` (each
+outgoing response checked, violations logged and journaled).
+Protocol-agnostic: it takes plain values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import PathError
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    host_url: str
+    body: bytes | None = None
+    content_type: str = "application/json"
+    parameters: RequestParameters = field(default_factory=lambda: RequestParameters(
+        query=ImmutableMultiDict(), header=Headers(), cookie=ImmutableMultiDict()))
+
+    @property
+    def full_url_pattern(self) -> str:
+        return self.host_url + self.path
+
+
+@dataclass
+class _Response:
+    status_code: int
+    data: bytes
+    content_type: str
+    headers: Headers
+
+
+class ResponseChecker:
+    """Checks responses against the specs whose paths they belong to."""
+
+    def __init__(self, specs: Mapping[str, dict[str, Any]]) -> None:
+        self._specs = dict(specs)
+        self._apis: dict[str, OpenAPI] = {}
+        self._routes: list[tuple[re.Pattern[str], str, set[str]]] = []
+        for name, spec in self._specs.items():
+            for template, item in spec.get("paths", {}).items():
+                pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+                self._routes.append((re.compile(f"^{pattern}$"), name, set(item)))
+
+    def _spec_for(self, method: str, path: str) -> str | None:
+        """The spec documenting ``method path``; None for anything else (405s, preflight)."""
+        for pattern, name, methods in self._routes:
+            if pattern.match(path):
+                return name if method.lower() in methods else None
+        return None
+
+    def _api(self, name: str) -> OpenAPI:
+        if name not in self._apis:
+            self._apis[name] = OpenAPI.from_dict(self._specs[name])
+        return self._apis[name]
+
+    def check(
+        self, method: str, path: str, status: int, headers: Mapping[str, str], body: bytes,
+    ) -> list[str] | None:
+        """Violations of the response (empty when it conforms); None when no spec has it."""
+        name = self._spec_for(method, path)
+        if name is None:
+            return None
+        spec = self._specs[name]
+        host = spec.get("servers", [{}])[-1].get("url", "")
+        request = _Request(method.lower(), path, host)
+        content_type = headers.get("content-type", "application/json" if body else "")
+        response = _Response(status, body, content_type, Headers(list(headers.items())))
+        try:
+            result = self._api(name).unmarshal_response(request, response)
+        except PathError:
+            return None
+        return [_describe(error) for error in result.errors]
+
+
+def _describe(error: Exception) -> str:
+    """The error and, when openapi-core wraps schema errors, each of their messages."""
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None) or []
+    messages = [e.message for e in schema_errors]
+    return f"{error}" if not messages else f"{type(cause).__name__}: " + "; ".join(messages)
