@@ -87,6 +87,14 @@ def test_journal_tenant_from_token_when_the_path_has_none(client: TestClient) ->
     assert entry["tenant"] == "acme" and entry["operationId"] == "assignOrder"
 
 
+def test_journal_marks_forced_answers(client: TestClient) -> None:
+    client.get(f"{PP}/events", headers={**ACME_ALL, "Prefer": "code=500"})
+    client.get(f"{PP}/events", params={"pageSize": 1}, headers=ACME_ALL)
+    normal, forced = journal(client)
+    assert (forced["status"], forced["forced"]) == (500, True)
+    assert (normal["status"], normal["forced"]) == (200, False)
+
+
 def test_journal_filters(client: TestClient) -> None:
     client.get(f"{PP}/events", headers=ACME_ALL)
     client.get("/pick-pack/globex/events", headers=GLOBEX_ALL)
