@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.procs import HOST, cpu_seconds, machine_busy_seconds
+from bench.procs import HOST, cpu_seconds, machine_busy_seconds, prioritize
 from bench.scenarios import Scenario
 
 LUA = Path(__file__).with_name("lua") / "scenario.lua"
@@ -32,6 +32,7 @@ class LoadSettings:
     connections: int
     threads: int
     timeout_s: int = 10
+    nice: int = 0
 
 
 def _children_cpu() -> float:
@@ -57,15 +58,22 @@ def run_wrk(
             scenario.method, str(scenario.expected), body_arg, prefix, *headers]
     server_before, wrk_before = cpu_seconds(server_pid), _children_cpu()
     busy_before, wall_before = machine_busy_seconds(), time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
-                          check=False)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    prioritize(proc.pid, load.nice)
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     wall = time.perf_counter() - wall_before
     server_cpu, wrk_cpu = cpu_seconds(server_pid) - server_before, _children_cpu() - wrk_before
     others = max(0.0, machine_busy_seconds() - busy_before - server_cpu - wrk_cpu)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARKER)), None)
-    if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()[-1000:]}\n"
-                           f"{done.stdout.strip()[-1000:]}")
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(MARKER)), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {stderr.strip()[-1000:]}\n"
+                           f"{stdout.strip()[-1000:]}")
     raw = json.loads(line[len(MARKER):])
     duration = raw["duration_us"] / 1e6
     socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]

@@ -63,11 +63,11 @@ def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | 
     return out
 
 
-def start(launch: Launch, logs: Path, tag: str, startup_timeout: float
+def start(launch: Launch, logs: Path, tag: str, startup_timeout: float, nice: int = 0
           ) -> tuple[object, float]:
     """Start one server; seconds from exec to the first HTTP answer."""
     log = logs / f"{launch.target}-{tag}.log"
-    proc = procs.spawn(launch.argv, log, cwd=ROOT)
+    proc = procs.spawn(launch.argv, log, cwd=ROOT, nice=nice)
     probe = launch.scenarios[0]
     try:
         secs = procs.wait_first_answer(proc, launch.port, probe.path, probe.headers,
@@ -105,7 +105,8 @@ def measure_round(round_no: int, order: list[str], plan: dict[str, list[Launch]]
     startups: list[dict[str, object]] = []
     for target in order:
         for launch in plan[target]:
-            proc, secs = start(launch, logs, f"r{round_no}-{launch.port}", args.startup_timeout)
+            proc, secs = start(launch, logs, f"r{round_no}-{launch.port}", args.startup_timeout,
+                               args.nice)
             try:
                 startups.append({"round": round_no, "target": target, "launch": launch.label,
                                  "seconds": round(secs, 3),
@@ -137,7 +138,8 @@ def sustained_run(launch: Launch, args: argparse.Namespace, wrk: str, load: Load
                   logs: Path, work: Path) -> dict[str, object]:
     """One long run of the read scenario, sampling RSS: it must level off (journal ring)."""
     scenario = launch.scenarios[0]
-    proc, _ = start(launch, logs, f"sustained-{launch.port}", args.startup_timeout)
+    proc, _ = start(launch, logs, f"sustained-{launch.port}", args.startup_timeout,
+                               args.nice)
     try:
         pid = proc.pid  # type: ignore[attr-defined]
         rss_start = procs.rss_mib(pid)
@@ -196,6 +198,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--specs", type=Path, default=ROOT / "specs")
     p.add_argument("--peer-dir", type=Path, default=BENCH / ".peer")
     p.add_argument("--results", type=Path, default=BENCH / "results")
+    p.add_argument("--nice", type=int, default=0,
+                   help="scheduling priority of servers and wrk, also against other sessions "
+                        "(autogroup; negative needs root): on a shared machine -10 keeps "
+                        "other processes from taking the server's core")
     p.add_argument("--no-save", action="store_true", help="do not write the JSON file")
     args = p.parse_args(argv)
     quick = {"rounds": 1, "duration": 4, "warmup": 1, "sustained": 10}
@@ -204,7 +210,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     bounds = {"rounds": (1, 20), "duration": (1, 600), "warmup": (0, 120),
-              "sustained": (0, 1800), "connections": (1, 1024), "threads": (1, 64)}
+              "sustained": (0, 1800), "connections": (1, 1024), "threads": (1, 64),
+              "nice": (-20, 19)}
     for key, (low, high) in bounds.items():
         if not low <= getattr(args, key) <= high:
             p.error(f"--{key} must be within {low}..{high}")
@@ -229,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     except tools.ToolMissing as err:
         print(f"cannot run the bench: {err}", file=sys.stderr)
         return 2
-    load = LoadSettings(connections=args.connections, threads=args.threads)
+    load = LoadSettings(connections=args.connections, threads=args.threads, nice=args.nice)
     busy = other_load()
     if busy > QUIET_CORES:
         print(f"warning: other processes use {busy:.2f} cores before the bench starts; "
@@ -239,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": stamp, "machine": tools.machine_and_versions(wrk, prism),
         "load": {"connections": load.connections, "wrk_threads": load.threads,
                  "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds,
-                 "sustained_s": args.sustained, "quick": args.quick},
+                 "sustained_s": args.sustained, "quick": args.quick, "nice": args.nice},
         "targets": targets, "busy_cores_before": round(busy, 2),
         "scenarios": {s.name: {"title": s.title, "method": s.method, "path": s.path,
                                "expected": s.expected, "spec": s.spec,
