@@ -134,7 +134,10 @@ class TokenRegistry:
 
     def authenticate_client(self, realm: str, client_id: str, secret: str) -> Client:
         client = self._clients.get((realm, client_id))
-        if client is None or not secrets.compare_digest(client.secret, secret):
+        # Bytes, not str: compare_digest refuses non-ASCII str (a TypeError, i.e. a 500).
+        if client is None or not secrets.compare_digest(
+                client.secret.encode("utf-8", "surrogatepass"),
+                secret.encode("utf-8", "surrogatepass")):
             raise Problem(401, "Client authentication failed.", kind=INVALID_CLIENT)
         return client
 
