@@ -112,8 +112,8 @@ class ContactAssignmentMachine(stateful.as_state_machine()):  # type: ignore[mis
 def test_customer_management_stateful_links() -> None:
     ContactAssignmentMachine.run(
         settings=settings(
-            max_examples=40,
-            stateful_step_count=8,
+            max_examples=25,
+            stateful_step_count=6,
             deadline=None,
             derandomize=True,
             suppress_health_check=list(HealthCheck),
