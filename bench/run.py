@@ -39,12 +39,12 @@ class Launch:
     scenarios: list[Scenario]
 
 
-def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | None
-             ) -> list[Launch]:
+def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | None,
+             module: str = "specdouble") -> list[Launch]:
     """How ``target`` is started to serve ``scenarios`` (one or more processes in turn)."""
     if target == "specdouble":
         port = procs.free_port()
-        argv = [sys.executable, "-m", "specdouble", "serve", "--host", procs.HOST,
+        argv = [sys.executable, "-m", module, "serve", "--host", procs.HOST,
                 "--port", str(port), "--specs", str(specs), "--log-level", "warning"]
         return [Launch(target, "all specs", argv, port, scenarios)]
     if target == "starlette":
@@ -202,6 +202,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="scheduling priority of servers and wrk, also against other sessions "
                         "(autogroup; negative needs root): on a shared machine -10 keeps "
                         "other processes from taking the server's core")
+    p.add_argument("--specdouble-module", default="specdouble", metavar="MODULE",
+                   help="run specdouble as 'python -m MODULE serve ...' (a what-if launcher "
+                        "that patches the server before starting it; default specdouble)")
     p.add_argument("--no-save", action="store_true", help="do not write the JSON file")
     args = p.parse_args(argv)
     quick = {"rounds": 1, "duration": 4, "warmup": 1, "sustained": 10}
@@ -247,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         "load": {"connections": load.connections, "wrk_threads": load.threads,
                  "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds,
                  "sustained_s": args.sustained, "quick": args.quick, "nice": args.nice},
-        "targets": targets, "busy_cores_before": round(busy, 2),
+        "targets": targets, "specdouble_module": args.specdouble_module,
+        "busy_cores_before": round(busy, 2),
         "scenarios": {s.name: {"title": s.title, "method": s.method, "path": s.path,
                                "expected": s.expected, "spec": s.spec,
                                "unique_body": s.unique} for s in scenarios},
@@ -255,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                   "Prism runs with -v silent (no per-request log), specdouble without "
                   "access log; specdouble keeps its default journal on."],
     }
-    plan = {t: launches(t, scenarios, args.specs, prism) for t in targets}
+    plan = {t: launches(t, scenarios, args.specs, prism, args.specdouble_module)
+            for t in targets}
     logs = args.results / "logs" / stamp
     runs: list[dict[str, object]] = []
     startups: list[dict[str, object]] = []
