@@ -1,0 +1,53 @@
+"""A real uvicorn server on a free loopback port, in a daemon thread, for live tests.
+
+Concurrency and streamed bodies only exist on a real socket: the in-process
+test client runs one request at a time and reads every body whole. The server
+binds port 0 (the OS picks a free port), serves 127.0.0.1 only, and stops when
+the ``with`` block ends (or with the test process: the thread is a daemon).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from connexion import AsyncApp
+
+from specdouble.app import create_app
+from specdouble.settings import Settings
+
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Live:
+    app: AsyncApp
+    base_url: str
+    port: int
+
+
+@contextmanager
+def live_server(settings: Settings) -> Iterator[Live]:
+    """Serve ``create_app(settings)`` on 127.0.0.1 until the block exits."""
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical",
+                            lifespan="off", backlog=1024)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="specdouble-live", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Live(app, f"http://127.0.0.1:{port}", port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
