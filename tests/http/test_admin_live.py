@@ -90,6 +90,7 @@ def test_status_fault_answers_the_documented_shape_then_expires(live: httpx.Clie
     assert live.get("/__admin/faults").json() == {"faults": []}
     (entry,) = live.get("/__admin/requests", params={"status": 409}).json()["requests"]
     assert entry["fault"] == rule["id"]
+    assert '"firstName"' in entry["request"]["body"]  # the faulted request's body is journaled
 
 
 def test_status_fault_in_shopatron_shape(live: httpx.Client) -> None:

@@ -256,6 +256,8 @@ class FaultMiddleware:
         seen.fault = rule.id
         if rule.delay_ms:
             await asyncio.sleep(rule.delay_ms / 1000)
+        if rule.fault is not None or rule.status is not None:
+            await _drain(receive)  # read the body, so the journal shows what was sent
         if rule.fault is not None:
             seen.dropped = True
             await drop_connection(seen.receive, reset=rule.fault == faults.CONNECTION_RESET)
@@ -264,6 +266,13 @@ class FaultMiddleware:
             await send_problem(send, fault_problem(rule, seen.route), path)
             return
         await self.app(scope, receive, send)
+
+
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def fault_problem(rule: faults.FaultRule, route: Route) -> Problem:
