@@ -71,9 +71,16 @@ def require(runtime: Runtime, tenant: str) -> None:
 
 
 def reseed(runtime: Runtime, tenant: str) -> None:
-    """Put ``tenant`` back into the state its seed gives (as app.reseed_tenant does)."""
-    data = seed_tenant(tenant, seed_of(runtime, tenant), runtime.seeders,
-                       runtime.fixtures.services)
+    """Put ``tenant`` back into the state its seed gives (as app.reseed_tenant does).
+
+    Seeding is deterministic, so each (tenant, seed) is generated once and kept
+    in ``runtime.seeded``; the store copies what it loads.
+    """
+    key = (tenant, seed_of(runtime, tenant))
+    data = runtime.seeded.get(key)
+    if data is None:
+        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services)
+        runtime.seeded[key] = data
     runtime.store.load_tenant(tenant, data)
 
 
