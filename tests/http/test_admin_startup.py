@@ -71,6 +71,11 @@ def test_state_file_imports_and_creates_tenants(tmp_path: Path) -> None:
     with TestClient(app) as client:
         assert client.get("/pick-pack/newco/events",
                           headers={"Authorization": "Bearer newco-all"}).status_code == 200
+        # a reset goes back to the start state: the file's data, not the seed's
+        client.put("/__admin/state/globex", json={"collections": {}})
+        assert client.post("/__admin/reset").status_code == 200
+        assert store.export_tenant("globex") == exported
+        assert store.export_tenant("newco") == exported
 
 
 @pytest.mark.parametrize(("content", "reason"), [

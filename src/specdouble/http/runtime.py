@@ -44,6 +44,8 @@ class Runtime:
     faults: FaultRules = field(default_factory=FaultRules)
     # Seed of every tenant (default and created on demand), for resets.
     tenant_seeds: dict[str, int] = field(default_factory=dict)
+    # Tenants' data imported at start (--state): what a reset goes back to.
+    start_state: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def checker(self) -> ResponseChecker:

@@ -76,6 +76,7 @@ def load_state(runtime: Runtime, path: Path) -> None:
     for tenant, data in checked:
         if not runtime.store.has_tenant(tenant):
             world.create(runtime, tenant)
+        runtime.start_state[tenant] = data
         runtime.store.load_tenant(tenant, data)
 
 

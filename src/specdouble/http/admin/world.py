@@ -71,11 +71,14 @@ def require(runtime: Runtime, tenant: str) -> None:
 
 
 def reseed(runtime: Runtime, tenant: str) -> None:
-    """Put ``tenant`` back into the state its seed gives (as app.reseed_tenant does).
+    """Put ``tenant`` back into its start state: the ``--state`` import, else its seed's.
 
     Seeding is deterministic, so each (tenant, seed) is generated once and kept
-    in ``runtime.seeded``; the store copies what it loads.
+    in ``runtime.seeded`` (as app.reseed_tenant does); the store copies what it loads.
     """
+    if tenant in runtime.start_state:
+        runtime.store.load_tenant(tenant, runtime.start_state[tenant])
+        return
     key = (tenant, seed_of(runtime, tenant))
     data = runtime.seeded.get(key)
     if data is None:
@@ -145,6 +148,7 @@ def drop(runtime: Runtime, name: str) -> None:
         runtime.tokens.remove_tenant(name)
         runtime.store.drop_tenant(name)
         runtime.tenant_seeds.pop(name, None)
+        runtime.start_state.pop(name, None)
 
 
 def summary(runtime: Runtime, name: str) -> dict[str, Any]:
