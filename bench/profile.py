@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    p.add_argument("--specdouble-module", default="specdouble", metavar="MODULE",
+                   help="profile 'python -m MODULE serve' (a what-if launcher) instead")
     p.add_argument("--report", type=Path, metavar="RAW",
                    help="only print the tables of an existing raw stack file")
     args = p.parse_args(argv)
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     procs.install_cleanup()
     wrk = tools.ensure_wrk()
     scenario = by_name([args.scenario])[0]
-    launch = launches("specdouble", [scenario], ROOT / "specs", None)[0]
+    launch = launches("specdouble", [scenario], ROOT / "specs", None,
+                      args.specdouble_module)[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = BENCH / "results" / "profiles"
     raw = out_dir / f"{scenario.name}-{stamp}.txt"
