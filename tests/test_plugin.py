@@ -208,7 +208,9 @@ USER_TEST = textwrap.dedent('''
 def test_users_test_file_gets_the_fixture_from_the_entry_point(
         pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_contract=USER_TEST)
-    result = pytester.runpytest_subprocess("--specdouble-seed", "7", "-p", "no:cacheprovider")
+    # -W error: a suite that turns warnings into errors can use the fixture too
+    result = pytester.runpytest_subprocess("--specdouble-seed", "7", "-p", "no:cacheprovider",
+                                           "-W", "error")
     result.assert_outcomes(passed=4)
 
 

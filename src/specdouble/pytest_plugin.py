@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,14 +256,20 @@ class SpecDoubleServer:
 
     def start(self) -> SpecDouble:
         """Build the app, serve it, and return once it answers over HTTP."""
-        import uvicorn
+        # Connexion and jsonschema warn about their own deprecations on import: not the
+        # user's business, and fatal in suites that run with -W error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+            import uvicorn
 
-        from specdouble.app import create_app
-        from specdouble.settings import Settings
+            from specdouble.app import create_app
+            from specdouble.settings import Settings
 
-        settings = Settings(**{"host": "127.0.0.1", **self._options, "port": 0})
-        config = uvicorn.Config(create_app(settings), host=settings.host, port=0,
-                                log_level="warning", access_log=False, lifespan="off")
+            settings = Settings(**{"host": "127.0.0.1", **self._options, "port": 0})
+            app = create_app(settings)
+        config = uvicorn.Config(app, host=settings.host, port=0, log_level="warning",
+                                access_log=False, lifespan="off")
         self._server = server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="specdouble-server",
                                         daemon=True)
