@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from specdouble import journal
 from specdouble.http.errors import render
 from specdouble.http.runtime import Runtime, reset_runtime, set_runtime
 from specdouble.problems import Problem
+
+# Connexion gathers query parameters with one scan of all of them per distinct
+# name (quadratic: 4,000 names cost seconds); no client of these APIs sends more.
+MAX_QUERY_PARAMS = 256
 
 
 class RuntimeMiddleware:
@@ -34,10 +39,14 @@ async def send_problem(send: Send, problem: Problem, path: str) -> None:
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over ``max_body`` bytes, without reading the rest into memory.
+    """413 for bodies over ``max_body`` bytes, without reading the rest into memory;
+    400 for more than :data:`MAX_QUERY_PARAMS` query parameters.
 
     A declared ``Content-Length`` over the limit is refused before any byte is
-    read; a chunked body is counted as it streams and refused at the limit.
+    read. A chunked body (no ``Content-Length``) is read here, counted as it
+    streams and refused as soon as it passes the limit; one within the limit is
+    handed on with its length declared, because Connexion's body validators
+    look only at ``Content-Length`` and would otherwise take it for no body.
     """
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
@@ -48,12 +57,35 @@ class BodyLimitMiddleware:
         return Problem(413, f"The request body exceeds the limit of {self.max_body} bytes.",
                        [f"body: larger than {self.max_body} bytes"])
 
+    async def _read_chunked(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it passes the limit (the rest stays unread)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away; the app sees an empty body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "/")
-        for name, value in scope.get("headers", []):
+        too_many = _too_many_query_params(scope.get("query_string", b""))
+        if too_many is not None:
+            journal.mark(validation_errors=too_many.details)
+            await send_problem(send, too_many, path)
+            return
+        headers = scope.get("headers", [])
+        for name, value in headers:
             if name == b"content-length":
                 try:
                     declared = int(value)
@@ -62,6 +94,14 @@ class BodyLimitMiddleware:
                 if declared > self.max_body:
                     await send_problem(send, self._problem(), path)
                     return
+                break
+        else:
+            if any(name == b"transfer-encoding" for name, _ in headers):
+                body = await self._read_chunked(receive)
+                if body is None:
+                    await send_problem(send, self._problem(), path)
+                    return
+                scope, receive = _with_body(scope, receive, body)
         received = 0
         started = False
         too_large = self._problem()
@@ -88,3 +128,26 @@ class BodyLimitMiddleware:
             if problem is not too_large or started:
                 raise
             await send_problem(send, problem, path)
+
+
+def _with_body(scope: Scope, receive: Receive, body: bytes) -> tuple[Scope, Receive]:
+    """``scope`` declaring ``body``'s length instead of chunked encoding, and a
+    ``receive`` that yields ``body`` once, then whatever the client sends next."""
+    headers = [(k, v) for k, v in scope.get("headers", []) if k != b"transfer-encoding"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return {**scope, "headers": headers}, replay
+
+
+def _too_many_query_params(query: bytes) -> Problem | None:
+    count = sum(1 for pair in query.split(b"&") if pair)
+    if count <= MAX_QUERY_PARAMS:
+        return None
+    return Problem(400, "The request has too many query parameters.",
+                   [f"query: {count} parameters, more than the limit of {MAX_QUERY_PARAMS}"])
