@@ -136,6 +136,21 @@ def test_tenants_on_demand(specdouble: SpecDouble) -> None:
     assert "plugci" not in specdouble.health()["tenants"]
 
 
+def test_outbox_lists_the_recorded_shopatron_emails(specdouble: SpecDouble) -> None:
+    before = specdouble.outbox("acme")
+    assign = {"orderID": 6543210, "sendEmails": True, "rectifyOrder": True,
+              "packageAssignment": [{"autoAssign": True,
+                                     "itemAssign": [{"orderItemID": 123456, "quantity": 1}]}]}
+    answer = specdouble.client.post("/api/v2/order/action/assign", json=assign,
+                                    headers=specdouble.auth(specdouble.tokens.shopatron))
+    assert answer.status_code == 200, answer.text
+    emails = specdouble.outbox("acme")
+    assert len(emails) > len(before)
+    assert {e["tenant"] for e in emails} == {"acme"} and emails[-1]["orderID"] == 6543210
+    assert len(specdouble.outbox()) >= len(emails)
+    assert repr(specdouble) == f"SpecDouble({specdouble.url!r})"
+
+
 @pytest.mark.specdouble(faults=[{"operation_id": "listEvents", "status": 500, "times": 1}])
 def test_marker_adds_faults_after_the_reset(specdouble: SpecDouble) -> None:
     (rule,) = specdouble.faults()
