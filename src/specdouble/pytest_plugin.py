@@ -268,8 +268,9 @@ class SpecDoubleServer:
 
             settings = Settings(**{"host": "127.0.0.1", **self._options, "port": 0})
             app = create_app(settings)
-        config = uvicorn.Config(app, host=settings.host, port=0, log_level="warning",
-                                access_log=False, lifespan="off")
+        # log_config=None: leave the test suite's logging alone (pytest captures ours)
+        config = uvicorn.Config(app, host=settings.host, port=0, log_config=None,
+                                log_level="warning", access_log=False, lifespan="off")
         self._server = server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="specdouble-server",
                                         daemon=True)
@@ -283,7 +284,8 @@ class SpecDoubleServer:
                 raise RuntimeError(f"specdouble server did not start in {START_TIMEOUT:.0f} s")
             time.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
-        self.handle = SpecDouble(f"http://{settings.host}:{port}", settings.admin_token)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        self.handle = SpecDouble(f"http://{host}:{port}", settings.admin_token)
         self.handle.health()  # it answers HTTP, not only listens
         return self.handle
 
