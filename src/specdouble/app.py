@@ -158,7 +158,8 @@ def reseed_tenant(runtime: Runtime, tenant: str, seed: int | None = None) -> Non
     key = (tenant, runtime.settings.seed if seed is None else seed)
     data = runtime.seeded.get(key)
     if data is None:
-        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services)
+        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
+                           specs=runtime.specs)
         runtime.seeded[key] = data
     runtime.store.load_tenant(tenant, data)
 

@@ -145,3 +145,56 @@ def test_fixture_typos_fail_at_seed_time() -> None:
     context = SeedContext(tenant="acme", seed=1, service="customer-management", fixtures=broken)
     with pytest.raises(ValueError, match="references"):
         contacts_seed.seed(context)
+
+
+def _generated(tenant: str, collection: str, seed: int = 7) -> list[dict[str, Any]]:
+    fixture_ids = {r["id"] for part in FIXTURES[tenant].values() for r in part}
+    return [r for r in seeded(tenant, seed)[collection].values() if r["id"] not in fixture_ids]
+
+
+@pytest.mark.parametrize(("tenant", "seed"), [("acme", 7), ("globex", 3)])
+def test_generated_customers_are_named_people_whose_email_follows_the_name(
+    tenant: str, seed: int
+) -> None:
+    customers = _generated(tenant, contacts.CUSTOMERS, seed)
+    assert len(customers) == contacts_seed.GENERATED_CUSTOMERS
+    for customer in customers:
+        assert customer["name"] and customer["surname"] and customer["phone"]
+        local, _, domain = customer["email"].partition("@")
+        expected = f"{customer['name']}.{customer['surname']}".lower()
+        assert local == re.sub(r"[^a-z0-9.-]", "", expected)
+        assert "." in domain
+
+
+@pytest.mark.parametrize(("tenant", "seed"), [("acme", 7), ("globex", 3)])
+def test_generated_legal_entities_are_consistent_within_themselves(tenant: str, seed: int) -> None:
+    data = seeded(tenant, seed)
+    entities = _generated(tenant, contacts.LEGAL_ENTITIES, seed)
+    assert len(entities) == contacts_seed.GENERATED_COMPANIES + contacts_seed.GENERATED_SUBSIDIARIES
+    group_names = {g["id"]: g["name"]["en"] for e in entities for g in e["customerGroups"]}
+    assert set(group_names.values()) <= {names[0] for names in contacts_seed.GROUP_NAMES}
+    for entity in entities:
+        info = entity["legalInfo"]
+        country = info["countryOfRegistration"]
+        assert re.fullmatch(r"[A-Z]{2}", country)
+        assert info["taxRegistrationNumber"].startswith(country)
+        assert info["legalName"].startswith(entity["name"])
+        assert "accountLimit" not in info and entity["accountLimit"]["value"] > 0
+        assert info["registrationDate"] < entity["metadata"]["createdAt"]
+        assert entity["entitiesAddresses"]
+        for address in entity["entitiesAddresses"]:
+            assert address["contactDetails"]["countryCode"] == country
+            assert address["contactDetails"]["emails"] and address["contactDetails"]["city"]
+        for member in entity["approvalGroup"]:
+            person = data[contacts.CUSTOMERS][member["id"]]
+            assert (member["name"], member["surname"]) == (person["name"], person["surname"])
+        assert "mixins" not in entity["metadata"]
+    assert len(group_names) == len(set(group_names.values()))  # one id per group
+
+
+def test_generated_assignments_carry_type_primary_and_no_mixins() -> None:
+    assignments = _generated("acme", contacts.ASSIGNMENTS)
+    assert len(assignments) == contacts_seed.GENERATED_ASSIGNMENTS
+    assert {a["primary"] for a in assignments} == {True, False}
+    assert len({a["type"] for a in assignments}) > 1
+    assert all("mixins" not in a and "mixins" not in a["metadata"] for a in assignments)

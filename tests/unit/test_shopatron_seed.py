@@ -12,7 +12,12 @@ import pytest
 import yaml
 
 from specdouble.data.seeding import SeedContext
-from specdouble.data.shopatron_seed import GENERATED_ORDERS, seed
+from specdouble.data.shopatron_seed import (
+    GENERATED_ORDERS,
+    ORDER_ID_RANGE,
+    TAX_RATES,
+    seed,
+)
 from specdouble.domain import shopatron
 from specdouble.jsonparse import JSONError, parse_json
 
@@ -94,3 +99,44 @@ def test_corrected_examples_differ_only_by_leading_zeros(name: str) -> None:
     assert changed
     for before, after in changed:
         assert before.replace(":0", ":", 1) == after
+
+
+def _generated_orders(number: int) -> list[dict[str, Any]]:
+    hand = {o["orderID"] for o in FIXTURES["acme"]["orders"]}
+    return [o for o in seeded(number=number)[shopatron.ORDERS].values()
+            if o["orderID"] not in hand]
+
+
+@pytest.mark.parametrize("number", [1, 11])
+def test_generated_orders_have_full_us_addresses_and_priced_items(number: int) -> None:
+    orders = _generated_orders(number)
+    assert len(orders) == GENERATED_ORDERS
+    for order in orders:
+        assert ORDER_ID_RANGE[0] <= order["orderID"] <= ORDER_ID_RANGE[1]
+        address = order["shippingAddress"]
+        assert address["country"] == "US"
+        for key in ("firstName", "lastName", "address1", "city", "state", "zip", "phone",
+                    "email"):
+            assert isinstance(address[key], str) and address[key], key
+        assert order["orderCurrency"] == "USD"
+        for item in order["items"]:
+            assert item["sku"] and item["name"] and item["unitPrice"] > 0
+            assert item["itemTaxRate"] in TAX_RATES
+            assert 1 <= item["quantity"] <= 5
+
+
+def test_generated_cancellations_and_shipments_cover_whole_items() -> None:
+    orders = _generated_orders(11)
+    cancelled = [o for o in orders if o["orderStatus"] == "CANCELED"]
+    assigned = [o for o in orders if o["shipments"]]
+    assert cancelled and assigned
+    for order in cancelled:
+        for item in order["items"]:
+            [disposition] = item["dispositions"]
+            assert disposition["quantity"] == item["quantity"] == item["canceledQuantity"]
+            assert disposition["dispositionReason"] != "other"
+            assert "dispositionOtherReason" not in disposition
+    for order in assigned:
+        [shipment] = order["shipments"]
+        assert {i["orderItemID"]: i["quantity"] for i in shipment["items"]} == {
+            i["orderItemID"]: i["quantity"] for i in order["items"]}

@@ -1,21 +1,26 @@
-"""Customer Management seed data: fixture records plus Faker ones around them.
+"""Customer Management seed data: fixture records plus generated ones around them.
 
 Fixtures (``fixtures/customer-management.yaml``) hold the records the
-documented examples need; Faker adds a few dozen legal entities, customers
-and assignments per tenant. Everything generated comes from ``ctx.faker``,
-``ctx.rng`` and ``ctx.epoch``: same seed, same bytes. Faker records are all
-newer than the fixture ones, so unsorted lists show the documented
-records first.
+documented examples need; the schema generator adds a few dozen legal
+entities, customers and assignments per tenant, each made from the spec's
+``LegalEntity``, ``Customer``, ``ContactAssignment`` (and nested) schemas
+with the seeder's values laid over what carries rules: ids, references
+(parents, groups, approvers, one assignment per legal entity and customer),
+the country a legal entity is registered in, and metadata timestamps.
+Everything comes from the context's seeded sources and ``ctx.epoch``: same
+seed, same bytes. Generated records are all newer than the fixture ones, so
+unsorted lists show the documented records first.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from specdouble.clock import iso_millis
 from specdouble.data.seeding import SeedContext
-from specdouble.domain.contacts import ASSIGNMENTS, CUSTOMERS, LEGAL_ENTITIES, TYPES
+from specdouble.domain.contacts import ASSIGNMENTS, CUSTOMERS, LEGAL_ENTITIES
 from specdouble.state.base import Record, TenantData
 
 SERVICE = "customer-management"
@@ -37,8 +42,6 @@ ADDRESS_KINDS = (
     ("Central Warehouse", "WAREHOUSE"),
     ("Office", "OFFICE"),
 )
-CURRENCIES = ("EUR", "USD", "GBP", "CHF")
-COUNTRIES = ("DE", "US", "GB", "FR", "NL", "AT", "CH", "PL")
 
 
 def seed(ctx: SeedContext) -> TenantData:
@@ -111,11 +114,10 @@ def _check_fixture_references(
 
 
 class _Generator:
-    """Faker records; ids are 24 hex chars from ctx.rng, unique in the tenant."""
+    """Generated records; ids are 24 hex chars from ctx.rng, unique in the tenant."""
 
     def __init__(self, ctx: SeedContext, taken: set[str]) -> None:
         self.ctx = ctx
-        self.faker = ctx.faker
         self.rng = ctx.rng
         self.taken = taken
 
@@ -132,81 +134,91 @@ class _Generator:
             self.ctx.epoch - timedelta(seconds=seconds, milliseconds=self.rng.randint(0, 999))
         )
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self) -> Record:
+        """Epoch-relative times (created before modified); no mixins: no mixin schemas exist."""
         created = self.moment(200, 700)
         modified = max(created, self.moment(1, 199))
-        return {"createdAt": created, "modifiedAt": modified, "version": self.rng.randint(1, 4)}
+        fields = {"createdAt": created, "modifiedAt": modified, "version": self.rng.randint(1, 4)}
+        return self.ctx.record("Metadata", fields, omit=("mixins",))
 
     def customer(self) -> Record:
-        first, last = self.faker.first_name(), self.faker.last_name()
-        return {
-            "id": self.new_id(),
-            "name": first,
-            "surname": last,
-            "email": f"{first}.{last}@{self.faker.free_email_domain()}".lower(),
-            "phone": self.faker.numerify("+1 ###-###-####"),
-        }
+        """``name`` is the first name (as in the documented examples); email follows the name."""
+        first = self.ctx.value("Customer/properties/name", hint="firstName")
+        record = self.ctx.record(
+            "Customer", {"id": self.new_id(), "name": first}, ensure=("surname", "email", "phone")
+        )
+        local = re.sub(r"[^a-z0-9.-]", "", f"{first}.{record['surname']}".lower())
+        record["email"] = f"{local}@{record['email'].rpartition('@')[2]}"
+        return record
 
     def customer_group(self, names: tuple[str, str, str]) -> Record:
         en, de, fr = names
-        return {"id": self.new_id(), "name": {"en": en, "de": de, "fr": fr}}
+        return self.ctx.record(
+            "CustomerGroup", {"id": self.new_id(), "name": {"en": en, "de": de, "fr": fr}}
+        )
 
     def legal_entity(
         self, groups: list[Record], people: list[Record], parent: Record | None = None
     ) -> Record:
-        name = self.faker.company()
-        country = self.rng.choice(COUNTRIES)
-        record: Record = {"id": self.new_id(), "name": name}
-        record["type"] = "SUBSIDIARY" if parent else "COMPANY"
+        ident = self.new_id()
+        name = self.ctx.value("LegalEntity/properties/name", hint="LegalEntity.name")
+        legal_info = self.legal_info(name)
+        country = legal_info["countryOfRegistration"]
+        fields: Record = {"id": ident, "name": name, "type": "SUBSIDIARY" if parent else "COMPANY"}
         if parent:
-            record["parentId"] = parent["id"]
-        record["legalInfo"] = {
-            "legalName": f"{name} {self.faker.company_suffix()}",
-            "registrationDate": self.moment(700, 4000),
-            "registrationAgency": f"{self.faker.city()} Commercial Register",
-            "registrationId": self.faker.bothify("HRB ######"),
-            "countryOfRegistration": country,
-            "taxRegistrationNumber": f"{country}{self.faker.numerify('#########')}",
-        }
-        record["accountLimit"] = {
-            "currency": self.rng.choice(CURRENCIES),
-            "value": round(self.rng.uniform(1_000, 250_000), 2),
-        }
-        record["customerGroups"] = self.rng.sample(groups, self.rng.randint(0, 2))
-        record["entitiesAddresses"] = [
+            fields["parentId"] = parent["id"]
+        fields["legalInfo"] = legal_info
+        fields["accountLimit"] = self.ctx.record(
+            "Money", {"value": round(self.rng.uniform(1_000, 250_000), 2)}, hint="accountLimit",
+            ensure=("currency",),
+        )
+        fields["customerGroups"] = self.rng.sample(groups, self.rng.randint(0, 2))
+        fields["entitiesAddresses"] = [
             self.address(label, kind, country)
             for label, kind in self.rng.sample(ADDRESS_KINDS, self.rng.randint(1, 2))
         ]
-        record["approvalGroup"] = [
-            {"id": p["id"], "name": p["name"], "surname": p["surname"]}
+        fields["approvalGroup"] = [
+            self.ctx.record("ApprovalGroupMember",
+                            {"id": p["id"], "name": p["name"], "surname": p["surname"]})
             for p in self.rng.sample(people, self.rng.randint(0, 2))
         ]
-        record["metadata"] = self.metadata()
-        return record
+        fields["metadata"] = self.metadata()
+        return self.ctx.record("LegalEntity", fields)
+
+    def legal_info(self, name: str) -> Record:
+        """The legal name extends the entity's name; the tax number starts with its country."""
+        country = self.ctx.value("LegalInfo/properties/countryOfRegistration",
+                                 hint="countryOfRegistration")
+        fields = {
+            "legalName": f"{name} {self.ctx.faker.company_suffix()}",
+            "registrationDate": self.moment(700, 4000),
+            "countryOfRegistration": country,
+            "taxRegistrationNumber": f"{country}{self.ctx.faker.numerify('#########')}",
+        }
+        city = self.ctx.value("LegalInfo/properties/registrationAgency", hint="city")
+        fields["registrationAgency"] = f"{city} Commercial Register"
+        # accountLimit belongs to the legal entity (see spec notes), not here.
+        return self.ctx.record("LegalInfo", fields, omit=("accountLimit",),
+                               ensure=("registrationId",))
 
     def address(self, label: str, kind: str, country: str) -> Record:
-        return {
-            "id": self.new_id(),
-            "name": label,
-            "type": kind,
-            "contactDetails": {
-                "emails": [self.faker.company_email()],
-                "phones": [self.faker.numerify("##########")],
-                "addressLine1": self.faker.street_address(),
-                "city": self.faker.city(),
-                "postcode": self.faker.postcode(),
-                "countryCode": country,
-                "tags": ["shipping"] if kind == "WAREHOUSE" else ["billing"],
-            },
-            "metadata": self.metadata(),
-        }
+        details = self.ctx.record(
+            "ContactDetails",
+            {"countryCode": country, "tags": ["shipping"] if kind == "WAREHOUSE" else ["billing"]},
+            ensure=("emails", "phones", "addressLine1", "city", "postcode"),
+            omit=("state",),  # a generated state need not lie in the country
+        )
+        fields = {"id": self.new_id(), "name": label, "type": kind, "contactDetails": details,
+                  "metadata": self.metadata()}
+        return self.ctx.record("EntityAddress", fields)
 
     def assignment(self, entity: Record, customer: Record) -> Record:
-        return {
+        """References hold only ids (reads expand them); no mixins: no mixin schemas exist."""
+        fields = {
             "id": self.new_id(),
             "legalEntity": {"id": entity["id"]},
             "customer": {"id": customer["id"]},
-            "type": self.rng.choice(TYPES),
-            "primary": self.rng.random() < 0.25,
             "metadata": self.metadata(),
         }
+        return self.ctx.record("ContactAssignment", fields, ensure=("type", "primary"),
+                               omit=("mixins",))

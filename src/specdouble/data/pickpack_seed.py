@@ -1,9 +1,13 @@
-"""Initial Pick-pack state of a tenant: hand-written fixtures plus Faker orders.
+"""Initial Pick-pack state of a tenant: hand-written fixtures plus generated orders.
 
-Generated orders carry 1..5 entries whose counts agree with the generated
-packing events (each event's amounts add up to the entry's counts), so a
-client that replays ``GET /events`` sees the same picture as the orders.
-Everything derives from ``ctx.faker``, ``ctx.rng`` and ``ctx.epoch``.
+Generated records come from the schema generator (``ctx.record``), driven by
+the spec's ``eventResponse`` and ``assignee`` and the admin spec's
+``PickpackOrderRecord`` (the API exposes no order resource). The seeder
+overwrites what carries rules: ids, statuses, counts and timestamps. Orders
+carry 1..5 entries whose counts agree with the generated packing events
+(each event's amounts add up to the entry's counts), so a client that
+replays ``GET /events`` sees the same picture as the orders. Everything
+derives from the context's seeded sources and ``ctx.epoch``.
 """
 
 from __future__ import annotations
@@ -26,9 +30,6 @@ STATUS_COUNTS = (("INITIAL", 6), ("IN_PROGRESS", 9), ("PRE_PACKED", 3), ("PACKED
                  ("CANCELLED", 4))
 GENERATED_ORDERS = sum(count for _, count in STATUS_COUNTS)
 _ID_ALPHABET = string.ascii_uppercase + string.digits
-_PRODUCTS = ("Apples 1kg", "Bananas", "Coffee Beans 500g", "Penne 500g", "Basmati Rice 1kg",
-             "Olive Oil 750ml", "Tomatoes 500g", "Cheddar 200g", "Greek Yogurt", "Orange Juice 1l",
-             "Rye Bread", "Butter 250g", "Eggs (10)", "Sparkling Water 1l", "Green Tea (20)")
 _ENTRY_DEFAULTS: dict[str, Any] = {
     "pickedCount": 0, "packedCount": 0, "canceledCount": 0, "packedAmountInPc": 0,
     "orderUnit": "H87",
@@ -76,6 +77,11 @@ def _fixture_event(raw: Mapping[str, Any]) -> Record:
     return event
 
 
+ORDER_SCHEMA = "PickpackOrderRecord"  # in specs/admin.yaml
+ENTRY_SCHEMA = "PickpackOrderRecord/properties/entries/items"
+_ORDER_TIMES = ("lastEventAt", "lastRecalculatedAt")
+
+
 def _generate(
     ctx: SeedContext, taken_orders: set[str], taken_events: set[str]
 ) -> Iterable[tuple[Record, list[Record]]]:
@@ -85,7 +91,7 @@ def _generate(
         order_id = _unique(lambda: "".join(ctx.rng.choices(_ID_ALPHABET, k=8)), taken_orders)
         site = ctx.rng.choice(SITES)
         entries = [_entry(ctx, i + 1, status) for i in range(ctx.rng.randint(1, 5))]
-        order: Record = {
+        fields: Record = {
             "orderId": order_id,
             "siteCode": site,
             "packingStatus": status,
@@ -93,13 +99,14 @@ def _generate(
             "entries": entries,
             "recalculationDue": False,
         }
-        events = _events_for(ctx, order, taken_events)
+        events = _events_for(ctx, fields, taken_events)
         if events:
-            order["lastEventAt"] = events[-1]["timestamp"]
+            fields["lastEventAt"] = events[-1]["timestamp"]
             if status != "CANCELLED" and ctx.rng.random() < 0.5:
-                order["recalculationDue"] = True
+                fields["recalculationDue"] = True
             else:
-                order["lastRecalculatedAt"] = events[-1]["timestamp"]
+                fields["lastRecalculatedAt"] = events[-1]["timestamp"]
+        order = ctx.record(ORDER_SCHEMA, fields, service="admin", hint="order", omit=_ORDER_TIMES)
         yield order, events
 
 
@@ -120,10 +127,9 @@ def _entry(ctx: SeedContext, number: int, status: str) -> Record:
     elif status == "CANCELLED":
         picked = ctx.rng.randint(0, total)
         canceled = total - picked
-    return {
+    fields = {
         "entryId": str(number),
         "productId": str(ctx.rng.randint(100000, 999999)),
-        "productName": f"{ctx.faker.last_name()} {ctx.rng.choice(_PRODUCTS)}",
         "totalCount": total,
         "pickedCount": picked,
         "packedCount": packed,
@@ -131,26 +137,34 @@ def _entry(ctx: SeedContext, number: int, status: str) -> Record:
         "packedAmountInPc": packed,
         "orderUnit": ctx.rng.choice(UNITS),
     }
+    return ctx.record(ENTRY_SCHEMA, fields, service="admin", hint="entry",
+                      ensure=("productName",))
 
 
 def _assignee(ctx: SeedContext, site: str) -> Record:
-    return {
-        "id": str(ctx.rng.randint(100, 99999)),
-        "siteCode": site,
-        "firstName": ctx.faker.first_name(),
-        "lastName": ctx.faker.last_name(),
-    }
+    return ctx.record("assignee", {"id": str(ctx.rng.randint(100, 99999)), "siteCode": site})
 
 
 def _events_for(ctx: SeedContext, order: Record, taken: set[str]) -> list[Record]:
-    """One or two events per touched entry whose amounts sum to the entry's counts."""
+    """One or two events per touched entry whose amounts sum to the entry's counts.
+
+    The events of one order share their user and delivery cycle (if any),
+    those of one entry their supplier (if any).
+    """
     moment = ctx.epoch - timedelta(days=ctx.rng.randint(1, 60), minutes=ctx.rng.randint(0, 1439))
     user = str(ctx.rng.randint(1000, 9999))
+    shared: Record = {}
+    if ctx.rng.random() < 0.5:
+        shared["deliveryCycle"] = f"{moment:%Y-%m-%d-%H}-{order['siteCode']}"
     events: list[Record] = []
     for entry in order["entries"]:
         counts = (entry["pickedCount"], entry["packedCount"], entry["canceledCount"])
         if not any(counts):
             continue
+        supplier: Record = {}
+        if ctx.rng.random() < 0.5:
+            supplier["supplierId"] = ctx.value("eventResponse/properties/supplierId",
+                                               hint="supplierId")
         halves = [tuple(c // 2 for c in counts), tuple(c - c // 2 for c in counts)]
         for amounts in halves if ctx.rng.random() < 0.4 else [counts]:
             if not any(amounts):
@@ -158,7 +172,7 @@ def _events_for(ctx: SeedContext, order: Record, taken: set[str]) -> list[Record
             moment += timedelta(seconds=ctx.rng.randint(5, 600),
                                 milliseconds=ctx.rng.randint(0, 999))
             event_id = _unique(lambda: ctx.faker.uuid4(), taken)
-            events.append({
+            fields = {
                 "eventId": event_id,
                 "productId": entry["productId"],
                 "orderNumber": order["orderId"],
@@ -170,7 +184,11 @@ def _events_for(ctx: SeedContext, order: Record, taken: set[str]) -> list[Record
                 "user": user,
                 "site": order["siteCode"],
                 "unit": entry["orderUnit"],
-            })
+                **shared,
+                **supplier,
+            }
+            events.append(ctx.record("eventResponse", fields, hint="event",
+                                     omit=("deliveryCycle", "supplierId")))
     return events
 
 

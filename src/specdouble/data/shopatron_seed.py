@@ -1,10 +1,14 @@
-"""Shopatron seed data: fixture locations and orders, plus Faker orders around them.
+"""Shopatron seed data: fixture locations and orders, plus generated orders around them.
 
 Fixture records state only the essentials (ids, items, prices, address);
 :func:`complete_order` fills the Get Order fields and the domain's
 ``refresh_order`` derives states and totals, so seeded and mutated orders
-have exactly the same shape. Everything comes from ``ctx.faker``,
-``ctx.rng`` and ``ctx.epoch``: same seed, same bytes.
+have exactly the same shape. Generated orders are made from the spec's
+``Order``, ``OrderItem``, ``Address``, ``Shipment`` and ``Disposition``
+schemas, with the seeder's values laid over what carries rules: ids,
+quantities, tax rates, shipments and cancellations (consistent with the
+items), and the derived fields left to ``refresh_order``. Everything comes
+from the context's seeded sources and ``ctx.epoch``: same seed, same bytes.
 """
 
 from __future__ import annotations
@@ -88,51 +92,58 @@ def _unique(ctx: SeedContext, bounds: tuple[int, int], taken: set[int]) -> int:
             return value
 
 
+# Derived by shopatron.refresh_order, so never generated.
+_DERIVED_ORDER = ("orderState", "orderStatus", "customerSubtotal", "subtotal", "totalTax",
+                  "customerTotalNet", "customerTotal", "total")
+_DERIVED_ITEM = ("itemState", "shipmentID", "unassignedQuantity", "canceledQuantity",
+                 "dispositions", "itemTaxAmount")
+TAX_RATES = (0.0, 0.06, 0.0725, 0.0825)
+
+
 def _fake_order(ctx: SeedContext, taken_orders: set[int], taken_items: set[int]) -> Record:
-    fake, rng = ctx.faker, ctx.rng
-    placed = ctx.epoch - timedelta(minutes=rng.randint(60, 60 * 24 * 30))
-    items = []
-    for _ in range(rng.randint(1, 4)):
-        product = rng.choice(PRODUCTS)
-        items.append({
-            "orderItemID": _unique(ctx, ITEM_ID_RANGE, taken_items),
-            "sku": fake.bothify("??-####").upper(),
-            "name": product,
-            "quantity": rng.randint(1, 5),
-            "unitPrice": round(rng.uniform(5, 250), 2),
-            "itemTaxRate": rng.choice((0.0, 0.06, 0.0725, 0.0825)),
-        })
-    return {
+    rng = ctx.rng
+    placed = iso_millis(ctx.epoch - timedelta(minutes=rng.randint(60, 60 * 24 * 30)))
+    items = [
+        ctx.record(
+            "OrderItem",
+            {"orderItemID": _unique(ctx, ITEM_ID_RANGE, taken_items),
+             "quantity": rng.randint(1, 5), "itemTaxRate": rng.choice(TAX_RATES)},
+            ensure=("sku", "name", "unitPrice"), omit=_DERIVED_ITEM,
+        )
+        for _ in range(rng.randint(1, 4))
+    ]
+    address = ctx.record(
+        "Address", {"country": "US"}, hint="shippingAddress",
+        ensure=("firstName", "lastName", "address1", "city", "state", "zip", "phone", "email"),
+    )
+    fields = {
         "orderID": _unique(ctx, ORDER_ID_RANGE, taken_orders),
-        "orderDate": iso_millis(placed),
+        "orderDate": placed,
+        "lastModified": placed,
         "isTestOrder": rng.random() < 0.1,
         "orderCurrency": "USD",
         "estimatedShipping": rng.choice((0.0, 4.95, 9.95, 14.95)),
-        "shippingAddress": {
-            "firstName": fake.first_name(),
-            "lastName": fake.last_name(),
-            "address1": fake.street_address(),
-            "city": fake.city(),
-            "state": fake.state_abbr(),
-            "zip": fake.zipcode(),
-            "country": "US",
-            "phone": fake.numerify("+1 ### ### ####"),
-            "email": fake.email(),
-        },
+        "shippingAddress": address,
         "items": items,
+        "shipments": [],
     }
+    return ctx.record("Order", fields, omit=_DERIVED_ORDER)
 
 
 def _fake_progress(
     ctx: SeedContext, order: Record, locations: list[Record], shipment_id: int
 ) -> None:
-    """Some generated orders are already assigned or cancelled, as in a live shop."""
+    """Some generated orders are already assigned or cancelled, as in a live shop.
+
+    An assigned order has one shipment holding every item's full quantity at
+    an active location; a cancelled one has every item cancelled in full.
+    """
     roll = ctx.rng.random()
     stamp = order["orderDate"]
     if roll < 0.3 and locations:
         location = ctx.rng.choice(locations)
         status = ctx.rng.choice((shopatron.ASSIGNED, shopatron.READY))
-        order["shipments"] = [{
+        order["shipments"] = [ctx.record("Shipment", {
             "shipmentID": shipment_id,
             "shipmentStatus": status,
             "shipmentStateName": shopatron.STATE_NAMES[status],
@@ -147,11 +158,13 @@ def _fake_progress(
             "modifiedAt": stamp,
             "items": [{"orderItemID": i["orderItemID"], "quantity": i["quantity"]}
                       for i in order["items"]],
-        }]
+        })]
     elif roll < 0.4:
         reason = ctx.rng.choice(shopatron.DISPOSITION_REASONS[:-1])
         for item in order["items"]:
             item["canceledQuantity"] = item["quantity"]
-            item["dispositions"] = [{
-                "quantity": item["quantity"], "dispositionReason": reason, "canceledAt": stamp,
-            }]
+            item["dispositions"] = [ctx.record(
+                "Disposition",
+                {"quantity": item["quantity"], "dispositionReason": reason, "canceledAt": stamp},
+                omit=("dispositionOtherReason",),  # only with reason "other"
+            )]

@@ -82,7 +82,8 @@ def reseed(runtime: Runtime, tenant: str) -> None:
     key = (tenant, seed_of(runtime, tenant))
     data = runtime.seeded.get(key)
     if data is None:
-        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services)
+        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
+                           specs=runtime.specs)
         runtime.seeded[key] = data
     runtime.store.load_tenant(tenant, data)
 
