@@ -24,7 +24,7 @@ from bench.scenarios import SCENARIOS, Scenario, by_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-TARGETS = ("specdouble", "prism", "starlette")
+TARGETS = ("specdouble", "prism", "starlette", "connexion")
 QUIET_CORES = 0.25  # the machine counts as quiet below a quarter of a core busy
 
 
@@ -47,11 +47,12 @@ def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | 
         argv = [sys.executable, "-m", module, "serve", "--host", procs.HOST,
                 "--port", str(port), "--specs", str(specs), "--log-level", "warning"]
         return [Launch(target, "all specs", argv, port, scenarios)]
-    if target == "starlette":
+    if target in ("starlette", "connexion"):
         port = procs.free_port()
         mine = [s for s in scenarios if s.name == "read"]
-        argv = [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
-        return [Launch(target, "bare route", argv, port, mine)] if mine else []
+        argv = [sys.executable, "-m", "bench.ceiling", "--port", str(port),
+                "--framework", target]
+        return [Launch(target, f"bare {target}", argv, port, mine)] if mine else []
     assert prism is not None
     out = []
     for spec in dict.fromkeys(s.spec for s in scenarios):
@@ -177,11 +178,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench",
         description="Benchmark specdouble against Prism on the same specs and requests.")
     p.add_argument("--quick", action="store_true",
-                   help="short run (~1-2 min): 1 round, 1 s warm-up, 4 s per scenario, "
-                        "10 s sustained; explicit flags still win")
+                   help="short run (~2 min): 1 round, 1 s warm-up, 3 s per scenario, "
+                        "8 s sustained; explicit flags still win")
     p.add_argument("--targets", default="specdouble,prism",
-                   help=f"comma-separated, from {', '.join(TARGETS)} (starlette: bare route "
-                        "ceiling, read scenario only); default specdouble,prism")
+                   help=f"comma-separated, from {', '.join(TARGETS)} (starlette, connexion: "
+                        "bare ceilings, read scenario only); default specdouble,prism")
     p.add_argument("--scenarios", default="",
                    help="comma-separated subset of: " + ", ".join(s.name for s in SCENARIOS))
     p.add_argument("--rounds", type=int, help="rounds alternating the servers (default 3)")
@@ -207,7 +208,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "that patches the server before starting it; default specdouble)")
     p.add_argument("--no-save", action="store_true", help="do not write the JSON file")
     args = p.parse_args(argv)
-    quick = {"rounds": 1, "duration": 4, "warmup": 1, "sustained": 10}
+    quick = {"rounds": 1, "duration": 3, "warmup": 1, "sustained": 8}
     full = {"rounds": 3, "duration": 10, "warmup": 5, "sustained": 60}
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
