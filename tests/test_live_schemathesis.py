@@ -101,9 +101,13 @@ PROFILES: dict[str, Profile] = {
         hooks=True,
     ),
     "emporix-oauth": Profile(
-        parameters={"body.client_id": seeded("clients"), "body.client_secret": seeded("secrets")},
+        parameters={"body.client_id": seeded("clients"), "body.client_secret": seeded("secrets"),
+                    "body.scope": seeded("scopes", 0.5)},
         dictionaries={"clients": ["acme-client", "globex-client"],
-                      "secrets": ["acme-secret", "globex-secret"]},
+                      "secrets": ["acme-secret", "globex-secret"],
+                      "scopes": ["tenant=acme pickpack.pickpack_view", "pickpack.pickpack_manage"]},
+        # a scope the client is not allowed (or another tenant's) is 400 invalid_scope
+        refusals={"issueToken": ["400"]},
     ),
     "shopatron-order": Profile(
         headers={"Authorization": "Bearer shopatron-test"},
