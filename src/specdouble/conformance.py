@@ -8,7 +8,6 @@ Protocol-agnostic: it takes plain values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from specdouble.specs import OperationIndex
 
 
 @dataclass
@@ -45,21 +46,10 @@ class _Response:
 class ResponseChecker:
     """Checks responses against the specs whose paths they belong to."""
 
-    def __init__(self, specs: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(self, specs: Mapping[str, dict[str, Any]], index: OperationIndex) -> None:
         self._specs = dict(specs)
+        self._index = index
         self._apis: dict[str, OpenAPI] = {}
-        self._routes: list[tuple[re.Pattern[str], str, set[str]]] = []
-        for name, spec in self._specs.items():
-            for template, item in spec.get("paths", {}).items():
-                pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-                self._routes.append((re.compile(f"^{pattern}$"), name, set(item)))
-
-    def _spec_for(self, method: str, path: str) -> str | None:
-        """The spec documenting ``method path``; None for anything else (405s, preflight)."""
-        for pattern, name, methods in self._routes:
-            if pattern.match(path):
-                return name if method.lower() in methods else None
-        return None
 
     def _api(self, name: str) -> OpenAPI:
         if name not in self._apis:
@@ -70,9 +60,10 @@ class ResponseChecker:
         self, method: str, path: str, status: int, headers: Mapping[str, str], body: bytes,
     ) -> list[str] | None:
         """Violations of the response (empty when it conforms); None when no spec has it."""
-        name = self._spec_for(method, path)
-        if name is None:
+        found = self._index.find(method, path)
+        if found is None:  # not a documented operation: a 405, a preflight, tooling
             return None
+        name = found[0].service
         spec = self._specs[name]
         host = spec.get("servers", [{}])[-1].get("url", "")
         request = _Request(method.lower(), path, host)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,42 +51,94 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-class PathIndex:
-    """The documented path templates, to answer for paths no route matched.
+@dataclass(frozen=True)
+class Route:
+    """One documented operation: where it lives and how its path matches."""
 
-    ``allowed_methods`` feeds the ``Allow`` header of a 405; ``unroutable``
-    explains why a path that has the shape of a documented one was not
-    routed: a path parameter that is empty, holds a ``/`` (``%2F``) or a
-    control character (the router matches neither).
+    operation_id: str
+    service: str
+    method: str  # upper case
+    template: str
+    pattern: re.Pattern[str]
+
+
+class OperationIndex:
+    """Every operation of the served specs, found by id or by method and path.
+
+    The one route table outside Connexion's router: the journal and fault
+    rules find the operation before routing, the response checker finds
+    the spec of a response, a 405 gets its ``Allow`` header, and a path no
+    route matched is explained (``unroutable``). Literal segments win over
+    parameters, as in the router.
     """
 
-    def __init__(self, specs: list[dict[str, Any]]) -> None:
-        self._entries: list[tuple[str, re.Pattern[str], re.Pattern[str], list[str]]] = []
-        for spec in specs:
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        self._specs = specs
+        routes: list[tuple[int, Route]] = []
+        self._by_id: dict[str, tuple[dict[str, Any], Mapping[str, Any]]] = {}
+        self._relaxed: list[tuple[str, re.Pattern[str]]] = []
+        for service, spec in specs.items():
             for template, item in spec.get("paths", {}).items():
                 escaped = re.escape(template)
-                strict = re.sub(r"\\\{([^/]+?)\\\}", "[^/]+", escaped)
+                strict = re.sub(r"\\\{([^/]+?)\\\}", lambda m: f"(?P<{_group(m[1])}>[^/]+)",
+                                escaped)
                 relaxed = re.sub(r"\\\{([^/]+?)\\\}", lambda m: f"(?P<{_group(m[1])}>.*?)",
                                  escaped)
-                methods = [m.upper() for m in item if m in HTTP_METHODS]
-                self._entries.append((template, re.compile(f"^{strict}$"),
-                                      re.compile(f"^{relaxed}$", re.DOTALL), methods))
+                pattern = re.compile(f"^{strict}$")
+                self._relaxed.append((template, re.compile(f"^{relaxed}$", re.DOTALL)))
+                for method in HTTP_METHODS:
+                    operation = item.get(method)
+                    if not operation or "operationId" not in operation:
+                        continue
+                    op_id = operation["operationId"]
+                    if op_id in self._by_id:
+                        raise ValueError(f"operationId {op_id} is declared twice")
+                    self._by_id[op_id] = (operation, spec)
+                    routes.append((template.count("{"), Route(op_id, service, method.upper(),
+                                                              template, pattern)))
+        self._routes = [route for _, route in sorted(routes, key=lambda pair: pair[0])]
+
+    def operation(self, operation_id: str) -> tuple[dict[str, Any], Mapping[str, Any]]:
+        """The operation with this id and the resolved spec that holds it."""
+        return self._by_id[operation_id]
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The operation ``method path`` reaches, with its path parameters."""
+        method = method.upper()
+        for route in self._routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                names = re.findall(r"\{([^/]+?)\}", route.template)
+                return route, {name: found.group(_group(name)) for name in names}
+        return None
 
     def allowed_methods(self, path: str) -> list[str]:
-        for _, strict, _, methods in self._entries:
-            if strict.match(path):
-                return methods
-        return []
+        """The methods documented for ``path`` (the ``Allow`` header of a 405)."""
+        methods = [r.method for r in self._routes if r.pattern.match(path)]
+        return list(dict.fromkeys(methods))
+
+    def documented_statuses(self, exclude: tuple[str, ...] = ()) -> dict[str, set[int]]:
+        """operationId -> the statuses it documents, leaving out the ``exclude`` services."""
+        return {
+            route.operation_id: {int(code) for code in self.operation(route.operation_id)[0]
+                                 .get("responses", {}) if str(code).isdigit()}
+            for route in self._routes if route.service not in exclude
+        }
 
     def unroutable(self, path: str) -> list[str]:
-        """``path.<name>: why`` for each malformed parameter, if ``path`` fits a template."""
-        for template, _, relaxed, _ in self._entries:
+        """``path.<name>: why`` for each malformed parameter, if ``path`` fits a template.
+
+        An empty segment, a ``/`` (``%2F``) or a control character in a path
+        parameter keeps the router from matching; this says which and why.
+        """
+        for template, relaxed in self._relaxed:
             match = relaxed.match(path)
             if match is None:
                 continue
-            names = re.findall(r"\{([^/]+?)\}", template)
             problems = []
-            for name in names:
+            for name in re.findall(r"\{([^/]+?)\}", template):
                 value = match.group(_group(name))
                 if value == "":
                     problems.append(f"path.{name}: must not be empty")

@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from specdouble.http.admin.guard import check
-from specdouble.http.observe import ConnectionDropped, OperationIndex, drop_connection, observe
+from specdouble.http.observe import ConnectionDropped, drop_connection, observe
 from specdouble.http.runtime import Runtime
+from specdouble.specs import OperationIndex
 
 
 @pytest.mark.parametrize(("method", "path", "operation_id", "params"), [
@@ -27,7 +28,6 @@ def test_index_finds_the_operation(runtime: Runtime, method: str, path: str,
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/__admin/health"),  # the admin spec is not a mocked API
     ("PATCH", "/pick-pack/acme/events"),
     ("GET", "/pick-pack/acme/events/extra"),
     ("GET", "/nowhere"),
@@ -36,13 +36,17 @@ def test_index_finds_nothing(runtime: Runtime, method: str, path: str) -> None:
     assert OperationIndex(runtime.specs).find(method, path) is None
 
 
+def test_observation_ignores_the_admin_api(runtime: Runtime) -> None:
+    scope = {"type": "http", "method": "GET", "path": "/__admin/health", "headers": []}
+    assert observe(runtime, scope, None).route is None  # type: ignore[arg-type]
+
+
 def test_tenant_from_path_else_token(runtime: Runtime) -> None:
-    index = OperationIndex(runtime.specs)
 
     def tenant_of(path: str, token: str | None) -> str | None:
         headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
         scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
-        return observe(runtime, index, scope, None).tenant  # type: ignore[arg-type]
+        return observe(runtime, scope, None).tenant  # type: ignore[arg-type]
 
     assert tenant_of("/pick-pack/globex/events", "acme-all") == "globex"
     assert tenant_of("/api/v2/order/action/assign", "shopatron-test") == "acme"

@@ -209,11 +209,11 @@ async def handle_http_status(request: ConnexionRequest, exc: Exception) -> Conne
     headers = dict(getattr(exc, "headers", None) or {})
     if status == 405:
         message = "The method is not allowed for the requested URL."
-        documented = get_runtime().paths.allowed_methods(request.scope["path"])
+        documented = get_runtime().operations.allowed_methods(request.scope["path"])
         if documented:
             headers["Allow"] = ", ".join(documented)
     elif status == 404:
-        malformed = get_runtime().paths.unroutable(request.scope["path"])
+        malformed = get_runtime().operations.unroutable(request.scope["path"])
         if malformed:
             return to_response(Problem(400, "The request parameters are invalid.", malformed),
                                request.scope["path"])

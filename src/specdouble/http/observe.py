@@ -16,14 +16,12 @@ Without one (the in-process test client) a drop raises :class:`ConnectionDropped
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import struct
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from connexion.exceptions import ProblemException
@@ -37,7 +35,7 @@ from specdouble.http.errors import from_connexion
 from specdouble.http.middleware import send_problem
 from specdouble.http.runtime import Runtime
 from specdouble.problems import Problem
-from specdouble.specs import HTTP_METHODS
+from specdouble.specs import Route
 
 ADMIN_PREFIX = "/__admin"
 # Tooling, not traffic under test: never journaled.
@@ -47,55 +45,6 @@ _VALIDATION_STATUSES = (400, 415)
 
 class ConnectionDropped(ConnectionError):
     """A fault dropped the connection where no transport could be closed."""
-
-
-@dataclass(frozen=True)
-class Route:
-    operation_id: str
-    service: str
-    method: str
-    pattern: re.Pattern[str]
-
-
-class OperationIndex:
-    """method + path -> operation of the mocked specs (the admin spec excluded)."""
-
-    def __init__(self, specs: Mapping[str, Mapping[str, Any]], skip: tuple[str, ...] = ("admin",)):
-        routes = []
-        for service, spec in specs.items():
-            if service in skip:
-                continue
-            for template, item in spec.get("paths", {}).items():
-                regex = re.sub(r"\\\{([^/]+?)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-                pattern = re.compile(f"^{regex}$")
-                for method in HTTP_METHODS:
-                    operation = item.get(method)
-                    if operation and operation.get("operationId"):
-                        routes.append((template.count("{"), Route(
-                            operation["operationId"], service, method.upper(), pattern)))
-        # Literal segments win over parameters, as in the routers.
-        self._routes = [route for _, route in sorted(routes, key=lambda r: r[0])]
-
-    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        for route in self._routes:
-            if route.method != method:
-                continue
-            found = route.pattern.match(path)
-            if found:
-                return route, found.groupdict()
-        return None
-
-    def documented_statuses(self, specs: Mapping[str, Mapping[str, Any]]) -> dict[str, set[int]]:
-        """operationId -> the statuses it documents (for checking fault rules)."""
-        out: dict[str, set[int]] = {}
-        for route in self._routes:
-            spec = specs[route.service]
-            for item in spec.get("paths", {}).values():
-                operation = item.get(route.method.lower()) or {}
-                if operation.get("operationId") == route.operation_id:
-                    out[route.operation_id] = {int(s) for s in operation.get("responses", {})
-                                               if s.isdigit()}
-        return out
 
 
 @dataclass
@@ -119,11 +68,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def observe(runtime: Runtime, index: OperationIndex, scope: Scope,
-            receive: Receive) -> Observation:
+def observe(runtime: Runtime, scope: Scope, receive: Receive) -> Observation:
     """Operation and tenant of the request, before routing."""
     path = scope.get("path", "/")
-    found = index.find(scope.get("method", "GET"), path)
+    found = runtime.operations.find(scope.get("method", "GET"), path)
+    if found is not None and found[0].service == "admin":
+        found = None
     route, params = (found[0], found[1]) if found else (None, {})
     tenant = params.get("tenant")
     if tenant is None:
@@ -168,17 +118,13 @@ class JournalMiddleware:
         self.app = app
         self.runtime = runtime
 
-    @cached_property
-    def index(self) -> OperationIndex:
-        return operation_index(self.runtime)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "/")
         if scope["type"] != "http" or path == "/" or path.startswith(_UNJOURNALED):
             await self.app(scope, receive, send)
             return
         log = self.runtime.journal
-        seen = observe(self.runtime, self.index, scope, receive)
+        seen = observe(self.runtime, scope, receive)
         marks = journal.Marks(operation_id=seen.route.operation_id if seen.route else None,
                               tenant=seen.tenant)
         request, response = _Capture(log.body_limit), _Capture(log.body_limit)
@@ -224,10 +170,6 @@ class JournalMiddleware:
             ))
 
 
-def operation_index(runtime: Runtime) -> OperationIndex:
-    return OperationIndex(runtime.specs)
-
-
 class FaultMiddleware:
     """Applies the first matching fault rule to a request for a mocked operation."""
 
@@ -235,16 +177,12 @@ class FaultMiddleware:
         self.app = app
         self.runtime = runtime
 
-    @cached_property
-    def index(self) -> OperationIndex:
-        return operation_index(self.runtime)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "/")
         if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or not len(self.runtime.faults):
             await self.app(scope, receive, send)
             return
-        seen = _observation.get() or observe(self.runtime, self.index, scope, receive)
+        seen = _observation.get() or observe(self.runtime, scope, receive)
         if seen.route is None:
             await self.app(scope, receive, send)
             return

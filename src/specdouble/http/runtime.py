@@ -19,7 +19,7 @@ from specdouble.domain.auth import TokenRegistry
 from specdouble.faults import FaultRules
 from specdouble.journal import Journal
 from specdouble.settings import Settings
-from specdouble.specs import PathIndex
+from specdouble.specs import OperationIndex
 from specdouble.state.base import Store
 
 _current: ContextVar[Runtime] = ContextVar("specdouble_runtime")
@@ -50,30 +50,17 @@ class Runtime:
     @cached_property
     def checker(self) -> ResponseChecker:
         """Response conformance against the specs (tests, ``--check-responses``)."""
-        return ResponseChecker(self.specs)
+        return ResponseChecker(self.specs, self.operations)
 
     @cached_property
-    def paths(self) -> PathIndex:
-        return PathIndex(list(self.specs.values()))
-
-    @cached_property
-    def _operations(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-        index: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-        for spec in self.specs.values():
-            for item in spec.get("paths", {}).values():
-                for method, operation in item.items():
-                    if method in _METHODS and "operationId" in operation:
-                        if operation["operationId"] in index:
-                            raise ValueError(f"operationId {operation['operationId']} twice")
-                        index[operation["operationId"]] = (operation, spec)
-        return index
+    def operations(self) -> OperationIndex:
+        """Every operation of the served specs, by id or by method and path."""
+        return OperationIndex(self.specs)
 
     def operation(self, operation_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The operation with this id and the resolved spec that holds it."""
-        return self._operations[operation_id]
-
-
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+        operation, spec = self.operations.operation(operation_id)
+        return operation, dict(spec)
 
 
 def get_runtime() -> Runtime:

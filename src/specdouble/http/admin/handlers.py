@@ -13,10 +13,9 @@ from connexion.lifecycle import ConnexionResponse
 from specdouble import __version__
 from specdouble.http.admin import records, world
 from specdouble.http.respond import json_response, no_content
-from specdouble.http.runtime import get_runtime
+from specdouble.http.runtime import Runtime, get_runtime
 from specdouble.journal import Filter
 from specdouble.problems import not_found
-from specdouble.specs import operations
 
 EMAILS = "shopatron.emails"
 
@@ -60,22 +59,14 @@ async def clear_requests() -> ConnexionResponse:
 
 # --- faults ---------------------------------------------------------------------------
 
-def documented_statuses(specs: dict[str, dict[str, Any]]) -> dict[str, set[int]]:
-    """operationId -> documented statuses, over the mocked specs (not this one)."""
-    out: dict[str, set[int]] = {}
-    for name, spec in specs.items():
-        if name == "admin":
-            continue
-        for _, _, operation in operations(spec):
-            if operation.get("operationId"):
-                out[operation["operationId"]] = {
-                    int(s) for s in operation.get("responses", {}) if str(s).isdigit()}
-    return out
+def documented_statuses(runtime: Runtime) -> dict[str, set[int]]:
+    """operationId -> documented statuses, over the mocked specs (not the admin one)."""
+    return runtime.operations.documented_statuses(exclude=("admin",))
 
 
 async def create_fault(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    rule = runtime.faults.create(body, documented_statuses(runtime.specs))
+    rule = runtime.faults.create(body, documented_statuses(runtime))
     return json_response(rule.to_json(), status=201)
 
 

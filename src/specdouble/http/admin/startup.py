@@ -44,7 +44,7 @@ def load_faults(runtime: Runtime, path: Path) -> None:
         content = content["faults"]
     if not isinstance(content, list):
         raise ValueError(f"faults file {path}: expected a list of fault rules")
-    documented = documented_statuses(runtime.specs)
+    documented = documented_statuses(runtime)
     rules = []
     for index, item in enumerate(content):
         if isinstance(item, dict):  # a listed rule carries server-kept fields: drop them
