@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--nice", type=int, default=0)
+    p.add_argument("--specdouble-module", default="specdouble", metavar="MODULE",
+                   help="run 'python -m MODULE serve' (a what-if launcher) instead")
     args = p.parse_args(argv)
     if not 1 <= args.duration <= 120 or not 0 <= args.extra_tenants <= 1000:
         p.error("--duration within 1..120, --extra-tenants within 0..1000")
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-sweeps-") as tmp:
         work = Path(tmp)
         for label, extra_argv, fill, tenants in cases:
-            launch = launches("specdouble", scenarios, ROOT / "specs", None)[0]
+            launch = launches("specdouble", scenarios, ROOT / "specs", None,
+                              args.specdouble_module)[0]
             launch = replace(launch, argv=[*launch.argv, *extra_argv])
             proc = procs.spawn(launch.argv, logs / f"{label.replace(' ', '-')}.log", cwd=ROOT,
                                nice=args.nice)
