@@ -15,8 +15,9 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from specdouble.app import create_app, reset_world  # noqa: E402
+from specdouble.app import create_app  # noqa: E402
 from specdouble.http.runtime import Runtime  # noqa: E402
+from specdouble.http.world import restart  # noqa: E402
 from specdouble.settings import Settings  # noqa: E402
 
 ACME_ALL = {"Authorization": "Bearer acme-all"}
@@ -38,7 +39,7 @@ def shared_app() -> AsyncApp:
 @pytest.fixture
 def app(shared_app: AsyncApp) -> AsyncApp:
     """The shared app, put back into its starting state before each test."""
-    reset_world(shared_app.runtime)  # type: ignore[attr-defined]
+    restart(shared_app.runtime)  # type: ignore[attr-defined]
     return shared_app
 
 

@@ -20,7 +20,8 @@ import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app, reset_world
+from specdouble.app import create_app
+from specdouble.http.world import restart
 from specdouble.query.regex import ENGINE
 from specdouble.settings import Settings
 from tests.conftest import CheckingClient
@@ -38,7 +39,7 @@ def hostile_app() -> AsyncApp:
 
 @pytest.fixture
 def hostile(hostile_app: AsyncApp) -> Iterator[TestClient]:
-    reset_world(hostile_app.runtime)  # type: ignore[attr-defined]
+    restart(hostile_app.runtime)  # type: ignore[attr-defined]
     with CheckingClient(hostile_app) as client:
         yield client
 
@@ -257,8 +258,6 @@ def test_catastrophic_regex_on_long_input_answers_within_the_guard(
         assert "could backtrack without bound" in response.json()["details"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="app.py adds BodyLimitMiddleware outside CORSMiddleware, "
-                   "so its 413/400 carry no CORS headers; remove this mark once it is inside")
 @pytest.mark.parametrize("target", ["/pick-pack/acme/jobs/recalculations",
                                     "/pick-pack/acme/jobs/recalculations?"
                                     + "&".join(f"p{i}=1" for i in range(300))],

@@ -24,11 +24,9 @@ from connexion.spec import OpenAPISpecification
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from specdouble.data.fixtures import Fixtures, load_fixtures
+from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.data.seeding import seed_tenant
-from specdouble.domain.auth import ScopeCatalog, TokenRegistry
-from specdouble.http import docs, errors
+from specdouble.http import docs, errors, world
 from specdouble.http.admin.guard import AdminGuardMiddleware
 from specdouble.http.admin.startup import configure as configure_admin
 from specdouble.http.catalog import SERVICES, Service
@@ -41,7 +39,7 @@ from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.problems import Problem
 from specdouble.settings import Settings
-from specdouble.specs import declared_scopes, load_spec
+from specdouble.specs import load_spec
 from specdouble.state.memory import MemoryStore
 
 log = logging.getLogger("specdouble")
@@ -114,54 +112,14 @@ def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     services = list(services)
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
-    tokens = build_tokens(fixtures, specs)
+    tokens = world.build_tokens(fixtures, specs)
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
     runtime = Runtime(settings=settings, store=MemoryStore(), tokens=tokens,
                       fixtures=fixtures, seeders=seeders, specs=specs,
                       generator=SchemaDataGenerator(settings.seed))
     for tenant in fixtures.tenants:
-        reseed_tenant(runtime, tenant)
+        world.reseed(runtime, tenant)
     return runtime
-
-
-def build_tokens(fixtures: Fixtures, specs: dict[str, dict[str, Any]]) -> TokenRegistry:
-    """The fixtures' tokens and clients; ``all``/``view`` expand to the specs' scopes."""
-    scopes: set[str] = set()
-    for spec in specs.values():
-        scopes |= declared_scopes(spec)
-    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
-
-
-def reset_world(runtime: Runtime) -> None:
-    """Everything back to how the server started (tests share one app through this).
-
-    The fixtures' tenants are reseeded, any other tenant dropped, tokens and the
-    data generator made anew, the journal and the fault rules emptied.
-    """
-    for tenant in runtime.store.tenants():
-        if tenant not in runtime.fixtures.tenants:
-            runtime.store.drop_tenant(tenant)
-    for tenant in runtime.fixtures.tenants:
-        reseed_tenant(runtime, tenant)
-    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs)
-    runtime.generator = SchemaDataGenerator(runtime.settings.seed)
-    runtime.journal.clear()
-    runtime.faults.clear()
-
-
-def reseed_tenant(runtime: Runtime, tenant: str, seed: int | None = None) -> None:
-    """Put ``tenant`` back into its seeded state.
-
-    Seeding is deterministic, so each (tenant, seed) is generated once and
-    reloaded from a copy afterwards (the store copies on load).
-    """
-    key = (tenant, runtime.settings.seed if seed is None else seed)
-    data = runtime.seeded.get(key)
-    if data is None:
-        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
-                           specs=runtime.specs)
-        runtime.seeded[key] = data
-    runtime.store.load_tenant(tenant, data)
 
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
@@ -206,13 +164,14 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
 
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_SECURITY, early=True)
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_CONTEXT, early=False)
-    app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-                       max_body=settings.max_body)
     app.add_middleware(
         CORSMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
         allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"],
         expose_headers=["X-Total-Count"],
     )
+    # After CORS, so a 413 (or too many parameters) still carries CORS headers.
+    app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+                       max_body=settings.max_body)
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     app.runtime = runtime  # type: ignore[attr-defined]
     return app

@@ -15,7 +15,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
-from specdouble.app import create_app, reseed_tenant
+from specdouble.app import create_app
+from specdouble.http.world import reseed
 from tests.contract import all_checks, load_schema
 
 FIELDS = st.sampled_from(
@@ -91,7 +92,7 @@ class ContactAssignmentMachine(stateful.as_state_machine()):  # type: ignore[mis
     """
 
     def setup(self) -> None:
-        reseed_tenant(STATEFUL_APP.runtime, "acme")
+        reseed(STATEFUL_APP.runtime, "acme")
         super().setup()
 
     def before_call(self, case) -> None:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from specdouble.data.fixtures import Fixtures
+from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.seeding import seed_tenant
-from specdouble.domain.auth import EMPORIX, SHOPATRON
+from specdouble.domain.auth import EMPORIX, SHOPATRON, ScopeCatalog, TokenRegistry
 from specdouble.http.runtime import Runtime
 from specdouble.problems import Problem, bad_request, conflict, not_found
+from specdouble.specs import declared_scopes
 
 # Emporix tenant names: a lower-case letter, then lower-case letters and digits.
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")
@@ -74,7 +78,7 @@ def reseed(runtime: Runtime, tenant: str) -> None:
     """Put ``tenant`` back into its start state: the ``--state`` import, else its seed's.
 
     Seeding is deterministic, so each (tenant, seed) is generated once and kept
-    in ``runtime.seeded`` (as app.reseed_tenant does); the store copies what it loads.
+    in ``runtime.seeded``; the store copies what it loads.
     """
     if tenant in runtime.start_state:
         runtime.store.load_tenant(tenant, runtime.start_state[tenant])
@@ -86,6 +90,36 @@ def reseed(runtime: Runtime, tenant: str) -> None:
                            specs=runtime.specs)
         runtime.seeded[key] = data
     runtime.store.load_tenant(tenant, data)
+
+
+def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]]) -> TokenRegistry:
+    """The fixtures' tokens and clients; ``all``/``view`` expand to the specs' scopes."""
+    scopes: set[str] = set()
+    for spec in specs.values():
+        scopes |= declared_scopes(spec)
+    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
+
+
+def restart(runtime: Runtime) -> None:
+    """Everything back to how the server started (tests share one app through this).
+
+    The fixtures' tenants go back to their start state, tenants created since
+    are dropped, tokens and the data generator are made anew, the journal and
+    the fault rules emptied.
+    """
+    for tenant in runtime.store.tenants():
+        if not is_default(runtime, tenant) and tenant not in runtime.start_state:
+            runtime.store.drop_tenant(tenant)
+            runtime.tenant_seeds.pop(tenant, None)
+    for tenant in [*runtime.fixtures.tenants, *runtime.start_state]:
+        reseed(runtime, tenant)
+    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs)
+    for tenant in runtime.start_state:
+        if not is_default(runtime, tenant):
+            _grant(runtime, tenant, Credentials.for_tenant(tenant))
+    runtime.generator = SchemaDataGenerator(runtime.settings.seed)
+    runtime.journal.clear()
+    runtime.faults.clear()
 
 
 def reset(runtime: Runtime, tenant: str | None = None) -> list[str]:
@@ -128,15 +162,19 @@ def create(runtime: Runtime, name: str, seed: int | None = None) -> Credentials:
             raise conflict(f"The credentials of tenant '{name}' are taken.", *taken)
         runtime.tenant_seeds[name] = runtime.settings.seed if seed is None else seed
         reseed(runtime, name)
-        scopes = runtime.tokens.scopes
-        runtime.tokens.add_static_token(EMPORIX, creds.all_token, name, scopes.all)
-        runtime.tokens.add_static_token(EMPORIX, creds.view_token, name, scopes.view)
-        runtime.tokens.add_client(EMPORIX, creds.client_id, creds.client_secret, name,
-                                  scopes.all)
-        runtime.tokens.add_static_token(SHOPATRON, creds.shopatron_token, name,
-                                        client_id=creds.api_key)
-        runtime.tokens.add_client(SHOPATRON, creds.api_key, creds.api_secret, name)
+        _grant(runtime, name, creds)
     return creds
+
+
+def _grant(runtime: Runtime, name: str, creds: Credentials) -> None:
+    """Register a created tenant's tokens and clients."""
+    scopes = runtime.tokens.scopes
+    runtime.tokens.add_static_token(EMPORIX, creds.all_token, name, scopes.all)
+    runtime.tokens.add_static_token(EMPORIX, creds.view_token, name, scopes.view)
+    runtime.tokens.add_client(EMPORIX, creds.client_id, creds.client_secret, name, scopes.all)
+    runtime.tokens.add_static_token(SHOPATRON, creds.shopatron_token, name,
+                                    client_id=creds.api_key)
+    runtime.tokens.add_client(SHOPATRON, creds.api_key, creds.api_secret, name)
 
 
 def drop(runtime: Runtime, name: str) -> None:

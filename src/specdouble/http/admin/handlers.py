@@ -11,7 +11,8 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble import __version__
-from specdouble.http.admin import records, world
+from specdouble.http import world
+from specdouble.http.admin import records
 from specdouble.http.respond import json_response, no_content
 from specdouble.http.runtime import Runtime, get_runtime
 from specdouble.journal import Filter

@@ -14,7 +14,8 @@ import yaml
 
 from specdouble.data.seeding import derive_seed
 from specdouble.faults import FaultRules, parse_rule
-from specdouble.http.admin import records, world
+from specdouble.http import world
+from specdouble.http.admin import records
 from specdouble.http.admin.handlers import documented_statuses
 from specdouble.http.runtime import Runtime
 from specdouble.journal import Journal
