@@ -32,7 +32,7 @@ from specdouble.http.admin.startup import configure as configure_admin
 from specdouble.http.catalog import SERVICES, Service
 from specdouble.http.index import index
 from specdouble.http.middleware import BodyLimitMiddleware, RuntimeMiddleware
-from specdouble.http.observe import FaultMiddleware, JournalMiddleware, noting_validation
+from specdouble.http.observe import FaultMiddleware, JournalMiddleware
 from specdouble.http.prefer import PreferMiddleware
 from specdouble.http.runtime import Runtime
 from specdouble.http.security import inject_security_functions
@@ -155,8 +155,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
 
     # Admin API: the journal outermost (it sees every answer, 413s and faults too);
     # the admin guard and faults inside CORS and before routing; validation
-    # failures noted in the journal.
-    app.add_error_handler(ProblemException, noting_validation(errors.handle_connexion_problem))
+    # failures noted in the journal (by errors.handle_connexion_problem).
     app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     app.add_middleware(AdminGuardMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        admin_token=settings.admin_token)

@@ -15,6 +15,7 @@ from typing import Any
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
+from specdouble import journal
 from specdouble.domain import auth
 from specdouble.http.catalog import style_for_path
 from specdouble.http.runtime import get_runtime
@@ -199,8 +200,12 @@ async def handle_problem(request: ConnexionRequest, exc: Exception) -> Connexion
 async def handle_connexion_problem(
     request: ConnexionRequest, exc: Exception
 ) -> ConnexionResponse:
+    """Connexion's problems; a 400/415 is a failed validation, noted in the journal."""
     assert isinstance(exc, ProblemException)
-    return to_response(from_connexion(exc), request.scope["path"])
+    problem = from_connexion(exc)
+    if problem.status in (400, 415):
+        journal.mark(validation_errors=problem.details or [problem.message])
+    return to_response(problem, request.scope["path"])
 
 
 async def handle_http_status(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -215,6 +220,7 @@ async def handle_http_status(request: ConnexionRequest, exc: Exception) -> Conne
     elif status == 404:
         malformed = get_runtime().operations.unroutable(request.scope["path"])
         if malformed:
+            journal.mark(validation_errors=malformed)
             return to_response(Problem(400, "The request parameters are invalid.", malformed),
                                request.scope["path"])
         message = f"No operation is mocked at {request.scope['path']}."

@@ -19,19 +19,14 @@ import asyncio
 import socket
 import struct
 import time
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
-from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specdouble import faults, journal
 from specdouble.clock import iso_millis, utc_now
 from specdouble.http.catalog import service_for_path
-from specdouble.http.errors import from_connexion
 from specdouble.http.middleware import send_problem
 from specdouble.http.runtime import Runtime
 from specdouble.problems import Problem
@@ -158,7 +153,7 @@ class JournalMiddleware:
             errors = list(marks.validation_errors)
             if status == 413 and not errors:
                 errors = [f"body: larger than {self.runtime.settings.max_body} bytes"]
-            forced = marks.forced or "specdouble.forced" in (scope.get("state") or {})
+            forced = marks.forced
             log.add(journal.Entry(
                 id=log.next_id(), time=iso_millis(started_at), method=scope.get("method", ""),
                 path=path, query=scope.get("query_string", b"").decode("latin-1"),
@@ -238,17 +233,3 @@ async def drop_connection(receive: Receive, reset: bool) -> None:
         if getattr(cycle, "disconnected", True):
             break
         await asyncio.sleep(0)
-
-
-def noting_validation(
-    handler: Callable[[ConnexionRequest, Exception], Any],
-) -> Callable[[ConnexionRequest, Exception], Any]:
-    """Wrap Connexion's problem handler so validation failures reach the journal."""
-
-    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        if isinstance(exc, ProblemException) and exc.status in _VALIDATION_STATUSES:
-            problem = from_connexion(exc)
-            journal.mark(validation_errors=problem.details or [problem.message])
-        return await handler(request, exc)
-
-    return handle

@@ -10,10 +10,10 @@ reaches a handler, so it never changes state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from specdouble import journal
 from specdouble.data.generator import GenerationError
 from specdouble.data.responses import ChosenResponse, choose_response
 from specdouble.http.middleware import send_problem
@@ -135,12 +135,5 @@ class PreferMiddleware:
                               [f"schema: {error}"])
             await send_problem(send, problem, scope.get("path", "/"))
             return
-        mark_forced(scope, chosen)
+        journal.mark(forced=True)
         await _send_chosen(send, chosen, prefs.applied)
-
-
-def mark_forced(scope: Scope, chosen: ChosenResponse) -> Any:
-    """Note in the scope that this answer was forced (the journal reads it)."""
-    scope.setdefault("state", {})["specdouble.forced"] = {
-        "status": chosen.status, "example": chosen.example,
-    }
