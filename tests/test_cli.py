@@ -25,11 +25,12 @@ def test_defaults() -> None:
 def test_flags() -> None:
     settings = parse(["serve", "--host", "0.0.0.0", "--port", "9001", "--seed", "5",
                       "--cors-origin", "http://a.test", "--cors-origin", "http://b.test",
-                      "--max-body", "2048", "--job-delay", "1.5", "--strict-saas-token"])
+                      "--max-body", "2048", "--job-delay", "1.5", "--strict-saas-token",
+                      "--check-responses"])
     assert settings.port == 9001 and settings.seed == 5 and settings.host == "0.0.0.0"
     assert settings.cors_origins == ("http://a.test", "http://b.test")
     assert settings.max_body == 2048 and settings.job_delay == 1.5
-    assert settings.strict_saas_token
+    assert settings.strict_saas_token and settings.check_responses
 
 
 def test_environment_and_flag_precedence(tmp_path: Path) -> None:

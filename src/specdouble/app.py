@@ -31,7 +31,11 @@ from specdouble.http.admin.guard import AdminGuardMiddleware
 from specdouble.http.admin.startup import configure as configure_admin
 from specdouble.http.catalog import SERVICES, Service
 from specdouble.http.index import index
-from specdouble.http.middleware import BodyLimitMiddleware, RuntimeMiddleware
+from specdouble.http.middleware import (
+    BodyLimitMiddleware,
+    ResponseCheckMiddleware,
+    RuntimeMiddleware,
+)
 from specdouble.http.observe import FaultMiddleware, JournalMiddleware
 from specdouble.http.prefer import PreferMiddleware
 from specdouble.http.runtime import Runtime
@@ -157,6 +161,9 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     # the admin guard and faults inside CORS and before routing; validation
     # failures noted in the journal (by errors.handle_connexion_problem).
     app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    if settings.check_responses:
+        app.add_middleware(ResponseCheckMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+                           runtime=runtime)
     app.add_middleware(AdminGuardMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        admin_token=settings.admin_token)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)

@@ -146,6 +146,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("state", None, _existing_file),
                        help="JSON or YAML state export (GET /__admin/state/TENANT), or a list "
                             "of them, imported at start; an unknown tenant is created")
+    serve.add_argument("--check-responses", action="store_true",
+                       default=default("check-responses", False, _flag),
+                       help="check every answer against its spec; violations are logged and "
+                            "marked in the journal (costs speed; default: off)")
     serve.add_argument("--log-level", default=default("log-level", "warning"),
                        choices=["critical", "error", "warning", "info", "debug"],
                        help="server log level (default: %(default)s)")
@@ -164,6 +168,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
+        check_responses=args.check_responses,
         admin_token=args.admin_token or None, journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state,

@@ -34,6 +34,8 @@ class Marks:
     forced: bool = False
     validation_errors: list[str] = field(default_factory=list)
     tenant: str | None = None
+    # None: the response was not checked (``--check-responses`` is off).
+    response_violations: list[str] | None = None
 
 
 _marks: ContextVar[Marks | None] = ContextVar("specdouble_journal_marks", default=None)
@@ -45,6 +47,7 @@ def mark(
     forced: bool | None = None,
     validation_errors: list[str] | None = None,
     tenant: str | None = None,
+    response_violations: list[str] | None = None,
 ) -> None:
     """Note a fact about the request being served; a no-op outside a request.
 
@@ -62,6 +65,8 @@ def mark(
         marks.validation_errors = list(validation_errors) or ["request: invalid"]
     if tenant is not None:
         marks.tenant = tenant
+    if response_violations is not None:
+        marks.response_violations = list(response_violations)
 
 
 def current_marks() -> Marks | None:
@@ -115,6 +120,7 @@ class Entry:
     validation_errors: tuple[str, ...] = ()
     forced: bool = False
     fault: str | None = None
+    response_violations: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,6 +139,8 @@ class Entry:
                            "errors": list(self.validation_errors)},
             "forced": self.forced,
             "fault": self.fault,
+            "conformance": {"checked": self.response_violations is not None,
+                            "violations": list(self.response_violations or ())},
         }
 
 

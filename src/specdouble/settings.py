@@ -30,6 +30,8 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     job_delay: float = 0.0
     strict_saas_token: bool = False
+    # Check every answer against its spec (logged and journaled); off for speed.
+    check_responses: bool = False
     # Admin API: journal ring size and body cut (bytes), optional bearer token,
     # fault rules and a state export loaded at start.
     journal_size: int = DEFAULT_JOURNAL_SIZE

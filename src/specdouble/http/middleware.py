@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specdouble import journal
 from specdouble.http.errors import render
 from specdouble.http.runtime import Runtime, reset_runtime, set_runtime
 from specdouble.problems import Problem
+
+log = logging.getLogger("specdouble.conformance")
 
 # Connexion gathers query parameters with one scan of all of them per distinct
 # name (quadratic: 4,000 names cost seconds); no client of these APIs sends more.
@@ -151,3 +155,47 @@ def _too_many_query_params(query: bytes) -> Problem | None:
         return None
     return Problem(400, "The request has too many query parameters.",
                    [f"query: {count} parameters, more than the limit of {MAX_QUERY_PARAMS}"])
+
+
+class ResponseCheckMiddleware:
+    """``--check-responses``: each answer of a documented operation checked against its spec.
+
+    The whole response is held back until checked (this costs a buffer and a
+    validation per request, hence off by default); a violation is logged and
+    noted in the journal entry, and the response is still sent as it was.
+    """
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def holding_send(message: Message) -> None:
+            held.append(message)
+
+        try:
+            await self.app(scope, receive, holding_send)
+        finally:
+            start = next((m for m in held if m["type"] == "http.response.start"), None)
+            if start is not None:
+                self._check(scope, start, b"".join(m.get("body", b"") for m in held
+                                                   if m["type"] == "http.response.body"))
+            for message in held:
+                await send(message)
+
+    def _check(self, scope: Scope, start: Message, body: bytes) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in start.get("headers", [])}
+        method, path = scope.get("method", "GET"), scope.get("path", "/")
+        violations = self.runtime.checker.check(method, path, int(start["status"]), headers, body)
+        if violations is None:
+            return
+        journal.mark(response_violations=violations)
+        if violations:
+            log.warning("response of %s %s (%s) violates its spec: %s", method, path,
+                        start["status"], "; ".join(violations))

@@ -162,6 +162,8 @@ class JournalMiddleware:
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 request=request.body(), response=response.body(),
                 validation_errors=tuple(errors), forced=forced, fault=seen.fault,
+                response_violations=(None if marks.response_violations is None
+                                     else tuple(marks.response_violations)),
             ))
 
 
