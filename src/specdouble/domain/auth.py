@@ -156,16 +156,19 @@ class TokenRegistry:
                 if item.startswith("tenant="):
                     if item.removeprefix("tenant=") != client.tenant:
                         raise Problem(
-                            400, f"The client is not allowed to act for {item}.",
-                            kind=INVALID_SCOPE,
+                            400, "The scope names another tenant.", kind=INVALID_SCOPE,
+                            details=[f"body.scope: client '{client.client_id}' belongs to "
+                                     f"tenant '{client.tenant}', not '{item[7:]}'"],
                         )
                     continue
                 wanted.add(item)
             unknown = sorted(wanted - client.scopes)
             if unknown:
                 raise Problem(
-                    400, f"Scopes not granted to this client: {' '.join(unknown)}",
+                    400, "The scope asks for more than the client is granted.",
                     kind=INVALID_SCOPE,
+                    details=[f"body.scope: scope {name!r} is not granted to client "
+                             f"'{client.client_id}'" for name in unknown],
                 )
             if wanted:
                 granted = frozenset(wanted)
