@@ -1,8 +1,11 @@
-"""Schemathesis over our specs, in-process against the Connexion app.
+"""The Schemathesis suite: every served spec, in-process against the Connexion app.
 
-One helper for every spec: the served spec of a fresh app, every check
-enabled, positive and negative data, deterministic and bounded for CI.
-``SPECDOUBLE_FUZZ_EXAMPLES`` raises the example count for deeper runs.
+One module per spec in this package, one helper for all of them: the served
+spec of a fresh app, every check enabled, positive and negative data (and
+the stateful run where a spec carries links), deterministic and bounded for
+CI. ``SPECDOUBLE_FUZZ_EXAMPLES=500 pytest tests/contract`` searches deeper.
+``test_teeth.py`` proves a broken handler fails it; ``test_every_spec_is_covered.py``
+that no served spec is left out.
 """
 
 from __future__ import annotations
