@@ -48,6 +48,14 @@ def runtime(app: AsyncApp) -> Runtime:
     return app.runtime  # type: ignore[attr-defined]
 
 
+def violations(app: Any, response: Any) -> list[str] | None:
+    """What ``response`` breaks of its spec; None when it is no documented operation's."""
+    raw_path = response.request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+    return app.runtime.checker.check(response.request.method,
+                                     urllib.parse.unquote(raw_path), response.status_code,
+                                     response.headers, response.content)
+
+
 class CheckingClient(TestClient):
     """A test client that checks every response against its spec (openapi-core).
 
@@ -57,12 +65,10 @@ class CheckingClient(TestClient):
 
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
-        raw_path = response.request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-        checker = self.app.runtime.checker  # type: ignore[attr-defined]
-        violations = checker.check(method, urllib.parse.unquote(raw_path), response.status_code,
-                                   response.headers, response.content)
-        assert not violations, (
-            f"{method} {raw_path} -> {response.status_code} violates the spec: {violations}"
+        found = violations(self.app, response)
+        assert not found, (
+            f"{method} {response.request.url.path} -> {response.status_code} "
+            f"violates the spec: {found}"
         )
         return response
 
