@@ -145,7 +145,8 @@ CASES: tuple[Case, ...] = (
     Case("array-for-object", "JSON structure", "a JSON array where an object is required",
          "POST", CM, 400, '"details":["body: [] is not of type \'object\'"]', ACME_JSON, b"[]"),
     Case("empty-required-body", "JSON structure", "no body where one is required",
-         "POST", f"{PP}/events", 400, '"detailInfo":"RequestBody is required"', EVENT, b""),
+         "POST", f"{PP}/events", 400,
+         '"detailInfo":"The request body is required. body: is required"', EVENT, b""),
     # --- encoding -----------------------------------------------------------------------
     Case("invalid-utf8", "Encoding", "a byte that is not UTF-8 inside a string",
          "POST", CM, 400,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.requests import Request
@@ -41,10 +42,36 @@ def _not_found(what: str) -> Response:
     return Response(orjson.dumps(body), status_code=404, media_type="application/json")
 
 
+def _local_token_urls(schemes: dict, base_url: str) -> dict:
+    """OAuth2 schemes whose token URLs point at this mock's token endpoint.
+
+    The specs name the vendor's real token URL; left as is, Swagger UI's
+    "Authorize" would ask the real vendor (or fail on CORS) for a token the
+    mock does not know.
+    """
+    out = {}
+    for key, scheme in schemes.items():
+        if isinstance(scheme, dict) and scheme.get("type") == "oauth2":
+            flows = {}
+            for flow_name, flow in scheme.get("flows", {}).items():
+                flow = dict(flow)
+                for field in ("tokenUrl", "refreshUrl", "authorizationUrl"):
+                    if isinstance(flow.get(field), str):
+                        flow[field] = base_url + (urlsplit(flow[field]).path or "/")
+                flows[flow_name] = flow
+            scheme = {**scheme, "flows": flows}
+        out[key] = scheme
+    return out
+
+
 def served_spec(name: str, base_url: str) -> dict:
-    """The resolved spec with its first server pointing at this mock."""
+    """The resolved spec with its first server and its token URLs pointing at this mock."""
     spec = dict(get_runtime().specs[name])
     spec["servers"] = [{"url": base_url, "description": "this mock"}, *spec.get("servers", [])]
+    components = spec.get("components")
+    if isinstance(components, dict) and isinstance(components.get("securitySchemes"), dict):
+        schemes = _local_token_urls(components["securitySchemes"], base_url)
+        spec["components"] = {**components, "securitySchemes": schemes}
     return spec
 
 

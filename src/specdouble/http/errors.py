@@ -69,6 +69,20 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
+def _with_details(problem: Problem) -> str:
+    """One sentence of text: the message, then each detail, so the two never run together.
+
+    Messages such as "Malformed JSON at line 2, column 5: Expecting value" end without
+    a full stop; without one the first detail would read as part of the message.
+    """
+    text = problem.message
+    if not problem.details:
+        return text
+    if not text.endswith((".", "!", "?", ":")):
+        text += "."
+    return f"{text} " + "; ".join(problem.details)
+
+
 def _emporix_auth_body(problem: Problem) -> dict[str, Any] | None:
     """The Apigee fault (401) and the scope body (403) shared by all Emporix services."""
     if problem.status == 401:
@@ -91,9 +105,7 @@ def _pickpack(problem: Problem) -> dict[str, Any]:
     body = _emporix_auth_body(problem)
     if body is not None:
         return body
-    detail = problem.message
-    if problem.details:
-        detail = f"{detail} " + "; ".join(problem.details)
+    detail = _with_details(problem)
     kind = problem.kind if problem.kind in _CLASSIFICATION.values() else None
     return {
         "code": problem.status,
@@ -120,14 +132,12 @@ def _emporix(problem: Problem) -> dict[str, Any]:
 def _oauth(problem: Problem) -> dict[str, Any]:
     if problem.kind in {auth.INVALID_CLIENT, auth.INVALID_SCOPE, auth.UNSUPPORTED_GRANT}:
         error = str(problem.kind)
-    elif any(d.startswith("body.grant_type:") for d in problem.details):
-        error = auth.UNSUPPORTED_GRANT
+    elif any(d.startswith("body.grant_type:") and not d.endswith(": is required")
+             for d in problem.details):
+        error = auth.UNSUPPORTED_GRANT  # a missing grant_type is invalid_request (RFC 6749 5.2)
     else:
         error = _OAUTH_ERRORS.get(problem.status, "invalid_request")
-    description = problem.message
-    if problem.details:
-        description = f"{description} " + "; ".join(problem.details)
-    return {"error": error, "error_description": description}
+    return {"error": error, "error_description": _with_details(problem)}
 
 
 def _shopatron(problem: Problem) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from connexion.validators import (
     ParameterValidator,
 )
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from specdouble.jsonparse import JSONError, parse_json
 
@@ -89,7 +89,21 @@ def schema_errors(validator: Draft4Validator, value: t.Any, prefix: str) -> list
     return list(dict.fromkeys(details))
 
 
-class StrictJSONBodyValidator(JSONRequestBodyValidator):
+class _NamesMissingBody:
+    """Connexion's own "RequestBody is required" names no field; ours says ``body``."""
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        try:
+            return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+        except RequestInvalid:
+            raise
+        except BadRequestProblem as exc:
+            if exc.detail != "RequestBody is required":
+                raise
+            raise RequestInvalid("The request body is required.", ["body: is required"]) from None
+
+
+class StrictJSONBodyValidator(_NamesMissingBody, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Draft4Validator:
         return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
@@ -115,7 +129,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
 
-class StrictFormValidator(FormDataValidator):
+class StrictFormValidator(_NamesMissingBody, FormDataValidator):
     @property
     def _validator(self) -> Draft4Validator:
         return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
