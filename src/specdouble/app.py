@@ -20,13 +20,12 @@ from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.spec import OpenAPISpecification
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.http import docs, errors, world
+from specdouble.http import connexion_patches, docs, errors, world
 from specdouble.http.admin.guard import AdminGuardMiddleware
 from specdouble.http.admin.startup import configure as configure_admin
 from specdouble.http.catalog import SERVICES, Service
@@ -38,25 +37,19 @@ from specdouble.http.middleware import (
 )
 from specdouble.http.observe import FaultMiddleware, JournalMiddleware
 from specdouble.http.prefer import PreferMiddleware
+from specdouble.http.retry import ConflictRetryMiddleware
 from specdouble.http.runtime import Runtime
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.problems import Problem
 from specdouble.settings import Settings
 from specdouble.specs import load_spec
-from specdouble.state.memory import MemoryStore
+from specdouble.state.select import is_shared, open_store
 
 log = logging.getLogger("specdouble")
 
 
-def _validated_once(cls: type, spec: dict[str, Any]) -> None:
-    """Connexion re-validates every spec it mounts; prance already did (load_spec).
-
-    Skipping the second pass saves about half of the start-up time.
-    """
-
-
-OpenAPISpecification._validate_spec = classmethod(_validated_once)  # type: ignore[method-assign,assignment]
+connexion_patches.apply()
 
 
 def _snake(name: str) -> str:
@@ -118,7 +111,8 @@ def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
     tokens = world.build_tokens(fixtures, specs)
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
-    runtime = Runtime(settings=settings, store=MemoryStore(), tokens=tokens,
+    store = open_store(settings.state_url, settings.state_prefix)
+    runtime = Runtime(settings=settings, store=store, tokens=tokens,
                       fixtures=fixtures, seeders=seeders, specs=specs,
                       generator=SchemaDataGenerator(settings.seed))
     for tenant in fixtures.tenants:
@@ -179,5 +173,8 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                        max_body=settings.max_body)
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    if is_shared(runtime.store):
+        # Innermost: a unit of work that lost to another worker is run again.
+        app.add_middleware(ConflictRetryMiddleware, MiddlewarePosition.BEFORE_CONTEXT)
     app.runtime = runtime  # type: ignore[attr-defined]
     return app

@@ -42,6 +42,25 @@ FORMAT_CHECKER.checks("int32")(_int_range(-(2**31), 2**31 - 1))
 FORMAT_CHECKER.checks("int64")(_int_range(-(2**63), 2**63 - 1))
 
 
+_VALIDATORS: dict[tuple[int, str], tuple[dict, Draft4Validator]] = {}
+
+
+def compiled(schema: dict, kind: str = "parameter") -> Draft4Validator:
+    """One validator per schema for the life of the process.
+
+    Connexion builds its validators anew for every request; the schemas are
+    the resolved specs' own dicts, alive as long as the app, so their id is a
+    stable key (the schema is kept in the entry, so the id cannot be reused).
+    """
+    key = (id(schema), kind)
+    entry = _VALIDATORS.get(key)
+    if entry is None or entry[0] is not schema:
+        cls = Draft4RequestValidator if kind == "body" else Draft4Validator
+        entry = (schema, cls(schema, format_checker=FORMAT_CHECKER))
+        _VALIDATORS[key] = entry
+    return entry[1]
+
+
 class RequestInvalid(BadRequestProblem):
     """A 400 carrying one detail per offending field."""
 
@@ -106,7 +125,7 @@ class _NamesMissingBody:
 class StrictJSONBodyValidator(_NamesMissingBody, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Draft4Validator:
-        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return compiled(self._schema, "body")
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         raw = b"".join([chunk async for chunk in stream])
@@ -132,7 +151,7 @@ class StrictJSONBodyValidator(_NamesMissingBody, JSONRequestBodyValidator):
 class StrictFormValidator(_NamesMissingBody, FormDataValidator):
     @property
     def _validator(self) -> Draft4Validator:
-        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return compiled(self._schema, "body")
 
     def _validate(self, body: t.Any) -> dict | None:
         details = schema_errors(self._validator, body, "body")
@@ -175,7 +194,7 @@ class AllErrorsParameterValidator(ParameterValidator):
         if is_nullable(param) and is_null(value):
             return []
         schema = param.get("schema", param)
-        validator = Draft4Validator(schema, format_checker=FORMAT_CHECKER)
+        validator = compiled(schema)
         out = []
         for error in validator.iter_errors(value):
             out.append(f"{where}.{name}: {error.message}")
