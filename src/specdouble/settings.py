@@ -17,6 +17,7 @@ DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = 1000
 DEFAULT_JOURNAL_BODY_LIMIT = 8192
+DEFAULT_STATE_PREFIX = "specdouble"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Settings:
     admin_token: str | None = None
     faults_file: Path | None = None
     state_file: Path | None = None
+    # Shared state: a Redis URL (memory when None) and the prefix of every key,
+    # so several mock instances can share one Redis.
+    state_url: str | None = None
+    state_prefix: str = DEFAULT_STATE_PREFIX
 
     @property
     def base_url(self) -> str:

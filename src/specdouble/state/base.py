@@ -9,13 +9,25 @@ changes nothing and concurrent writers never interleave.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 Record = dict[str, Any]
 # collection name -> record id -> record
 TenantData = dict[str, dict[str, Record]]
+T = TypeVar("T")
+
+# How often a unit of work is tried when other writers keep winning.
+MAX_ATTEMPTS = 20
+
+
+class TransactionConflict(Exception):
+    """Another writer changed the tenant while this unit of work ran; nothing was written.
+
+    Only optimistic backends (Redis) raise it: the caller runs the whole unit of work
+    again (``run_transaction``, or the HTTP retry middleware replays the request).
+    """
 
 
 class Transaction(Protocol):
@@ -66,3 +78,24 @@ def iter_records(data: TenantData) -> Iterator[tuple[str, str, Record]]:
     for collection, records in data.items():
         for key, record in records.items():
             yield collection, key, record
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured store cannot be reached when the server starts."""
+
+
+def run_transaction(store: Store, tenant: str, work: Callable[[Transaction], T],
+                    attempts: int = MAX_ATTEMPTS) -> T:
+    """``work(tx)`` in a transaction, run again on :class:`TransactionConflict`.
+
+    For callers outside a request (background jobs, tests); a ``with`` body
+    cannot be re-run, a function can.
+    """
+    for attempt in range(attempts):
+        try:
+            with store.transaction(tenant) as tx:
+                return work(tx)
+        except TransactionConflict:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,331 @@
+"""Redis backend: one world shared by every worker and replica that names the same Redis.
+
+Atomicity comes from Redis itself, not from a lock in this process: a
+transaction WATCHes its tenant's version key, reads through, stages its
+writes and commits them with MULTI/EXEC (the writes plus an INCR of the
+version). If any other writer committed to the tenant meanwhile, EXEC does
+nothing and :class:`TransactionConflict` tells the caller to run the whole
+unit of work again. Read-only units and rejected ones check the version too,
+so no answer is computed from a mix of two states.
+
+Layout, every key under ``<prefix>:``::
+
+    tenants                    SET    tenant names
+    t:<tenant>:version         STRING bumped by every commit (the WATCHed key)
+    t:<tenant>:order           STRING insertion counter (scores of the order sets)
+    t:<tenant>:seq             HASH   sequence name -> last value
+    t:<tenant>:cols            SET    collection names
+    t:<tenant>:c:<collection>  HASH   record id -> JSON record
+    t:<tenant>:o:<collection>  ZSET   record id, scored by insertion order
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from specdouble.jsonparse import dumps
+from specdouble.problems import Problem
+from specdouble.state.base import (
+    MAX_ATTEMPTS,
+    Record,
+    StoreUnavailable,
+    TenantData,
+    TransactionConflict,
+)
+
+DEFAULT_PREFIX = "specdouble"
+_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+
+
+# orjson refuses integers beyond 64 bits when writing and reads them back as floats;
+# a record that holds one is written by the standard library and tagged so.
+_WIDE = b"W"
+
+
+def _dumps(record: Record) -> bytes:
+    try:
+        return orjson.dumps(record)
+    except TypeError:
+        return _WIDE + dumps(record)
+
+
+def _loads(raw: bytes) -> Any:
+    if raw.startswith(_WIDE):
+        return json.loads(raw[1:])
+    return orjson.loads(raw)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+class _Keys:
+    def __init__(self, prefix: str, tenant: str) -> None:
+        base = f"{prefix}:t:{tenant}"
+        self.version = f"{base}:version"
+        self.order = f"{base}:order"
+        self.seq = f"{base}:seq"
+        self.cols = f"{base}:cols"
+        self._base = base
+
+    def records(self, collection: str) -> str:
+        return f"{self._base}:c:{collection}"
+
+    def ordering(self, collection: str) -> str:
+        return f"{self._base}:o:{collection}"
+
+
+class _RedisTransaction:
+    """Reads go to Redis (under WATCH) merged with this transaction's staged writes."""
+
+    def __init__(self, tenant: str, keys: _Keys, pipe: Any) -> None:
+        self.tenant = tenant
+        self._keys = keys
+        self._pipe = pipe
+        # collection -> key -> JSON bytes, or None for a staged delete
+        self._staged: dict[str, dict[str, bytes | None]] = {}
+        self._sequences: dict[str, int] = {}
+
+    def get(self, collection: str, key: str) -> Record | None:
+        staged = self._staged.get(collection, {})
+        raw = staged[key] if key in staged else self._pipe.hget(self._keys.records(collection), key)
+        return None if raw is None else _loads(raw)
+
+    def put(self, collection: str, key: str, record: Record) -> None:
+        self._staged.setdefault(collection, {})[key] = _dumps(record)
+
+    def delete(self, collection: str, key: str) -> bool:
+        existed = self.get(collection, key) is not None
+        self._staged.setdefault(collection, {})[key] = None
+        return existed
+
+    def _committed_keys(self, collection: str) -> list[str]:
+        return [k.decode() for k in self._pipe.zrange(self._keys.ordering(collection), 0, -1)]
+
+    def keys(self, collection: str) -> list[str]:
+        merged = dict.fromkeys(self._committed_keys(collection))
+        for key, raw in self._staged.get(collection, {}).items():
+            if raw is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = None
+        return list(merged)
+
+    def values(self, collection: str) -> list[Record]:
+        staged = self._staged.get(collection, {})
+        keys = self.keys(collection)
+        unstaged = [k for k in keys if k not in staged]
+        fetched = dict(zip(unstaged, self._pipe.hmget(self._keys.records(collection), unstaged),
+                           strict=True)) if unstaged else {}
+        out = []
+        for key in keys:
+            raw = staged[key] if key in staged else fetched[key]
+            if raw is not None:
+                out.append(_loads(raw))
+        return out
+
+    def next_sequence(self, name: str) -> int:
+        # Staged like any write: a rejected or conflicting unit of work uses no number.
+        if name not in self._sequences:
+            self._sequences[name] = int(self._pipe.hget(self._keys.seq, name) or 0)
+        self._sequences[name] += 1
+        return self._sequences[name]
+
+    def commit(self) -> None:
+        """Apply the staged writes atomically, or raise TransactionConflict."""
+        pipe, keys = self._pipe, self._keys
+        order = int(pipe.get(keys.order) or 0) if self._staged else 0
+        pipe.multi()
+        for collection, changes in self._staged.items():
+            puts = {k: v for k, v in changes.items() if v is not None}
+            deletes = [k for k, v in changes.items() if v is None]
+            pipe.sadd(keys.cols, collection)
+            if deletes:
+                pipe.hdel(keys.records(collection), *deletes)
+                pipe.zrem(keys.ordering(collection), *deletes)
+            if puts:
+                pipe.hset(keys.records(collection), mapping=puts)
+                scores = {k: order + i for i, k in enumerate(puts, start=1)}
+                pipe.zadd(keys.ordering(collection), scores, nx=True)
+                order += len(puts)
+        if self._staged:
+            pipe.set(keys.order, order)
+        if self._sequences:
+            pipe.hset(keys.seq, mapping=self._sequences)
+        if self._staged or self._sequences:
+            pipe.incr(keys.version)
+        else:
+            pipe.get(keys.version)  # read-only: EXEC still fails if a writer came between
+        try:
+            pipe.execute()
+        except redis.WatchError:
+            raise TransactionConflict(self.tenant) from None
+
+
+class RedisStore:
+    """The shared store: every worker process on the same Redis and prefix sees one world."""
+
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX,
+                 client: redis.Redis | None = None) -> None:
+        self.url = url
+        self.prefix = prefix
+        self._tenants_key = f"{prefix}:tenants"
+        # One quick retry rebuilds a pooled connection that died with a Redis restart;
+        # more would only make an outage slower to report.
+        self._client = client or redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5,
+            retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError],
+        )
+
+    # --- connection ---------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Fail fast at start: StoreUnavailable names the URL."""
+        try:
+            self._client.ping()
+        except (*_UNREACHABLE, redis.ResponseError) as err:
+            raise StoreUnavailable(
+                f"the state store Redis at {redacted(self.url)} is unreachable ({err})") from None
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A lost Redis becomes the operation's documented 500."""
+        try:
+            yield
+        except _UNREACHABLE as err:
+            raise Problem(500, "The mock's state store (Redis) is unreachable.",
+                          [f"state: Redis at {redacted(self.url)}: {err}"]) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _keys(self, tenant: str) -> _Keys:
+        return _Keys(self.prefix, tenant)
+
+    # --- Store -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, tenant: str) -> Iterator[_RedisTransaction]:
+        keys = self._keys(tenant)
+        with self._reachable(), self._client.pipeline() as pipe:
+            pipe.watch(keys.version)
+            if not pipe.sismember(self._tenants_key, tenant):
+                raise KeyError(f"unknown tenant {tenant!r}")
+            tx = _RedisTransaction(tenant, keys, pipe)
+            try:
+                yield tx
+            except Exception as err:
+                if isinstance(err, (redis.RedisError, TransactionConflict)):
+                    raise
+                # A rejection computed from reads that straddle another commit is
+                # no answer: run the unit of work again on one consistent state.
+                pipe.multi()
+                pipe.get(keys.version)
+                try:
+                    pipe.execute()
+                except redis.WatchError:
+                    raise TransactionConflict(tenant) from err
+                raise
+            tx.commit()
+
+    def has_tenant(self, tenant: str) -> bool:
+        with self._reachable():
+            return bool(self._client.sismember(self._tenants_key, tenant))
+
+    def tenants(self) -> list[str]:
+        with self._reachable():
+            return sorted(name.decode() for name in self._client.smembers(self._tenants_key))
+
+    def _atomically(self, tenant: str, work: Any) -> Any:
+        """``work(pipe, keys, collections)`` under WATCH, retried while others commit."""
+        keys = self._keys(tenant)
+        with self._reachable(), self._client.pipeline() as pipe:
+            for _ in range(MAX_ATTEMPTS):
+                try:
+                    pipe.watch(keys.version)
+                    collections = sorted(c.decode() for c in pipe.smembers(keys.cols))
+                    return work(pipe, keys, collections)
+                except redis.WatchError:
+                    pipe.reset()
+            raise TransactionConflict(tenant)
+
+    def _delete_all(self, pipe: Any, keys: _Keys, collections: list[str]) -> None:
+        doomed = [keys.cols, keys.order, keys.seq]
+        for collection in collections:
+            doomed += [keys.records(collection), keys.ordering(collection)]
+        pipe.delete(*doomed)
+
+    def load_tenant(self, tenant: str, data: TenantData) -> None:
+        encoded = {name: {k: _dumps(r) for k, r in records.items()}
+                   for name, records in data.items()}
+
+        def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
+            pipe.multi()
+            self._delete_all(pipe, keys, collections)
+            order = 0
+            for name, records in encoded.items():
+                pipe.sadd(keys.cols, name)
+                if records:
+                    pipe.hset(keys.records(name), mapping=records)
+                    pipe.zadd(keys.ordering(name),
+                              {k: order + i for i, k in enumerate(records, start=1)})
+                    order += len(records)
+            pipe.set(keys.order, order)
+            pipe.sadd(self._tenants_key, tenant)
+            pipe.incr(keys.version)
+            pipe.execute()
+
+        self._atomically(tenant, work)
+
+    def export_tenant(self, tenant: str) -> TenantData:
+        def work(pipe: Any, keys: _Keys, collections: list[str]) -> TenantData:
+            pipe.multi()
+            pipe.sismember(self._tenants_key, tenant)
+            for name in collections:
+                pipe.hgetall(keys.records(name))
+                pipe.zrange(keys.ordering(name), 0, -1)
+            found, *replies = pipe.execute()
+            if not found:
+                raise KeyError(tenant)
+            out: TenantData = {}
+            for i, name in enumerate(collections):
+                records, order = replies[2 * i], replies[2 * i + 1]
+                out[name] = {k.decode(): _loads(records[k]) for k in order}
+            return out
+
+        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+
+    def drop_tenant(self, tenant: str) -> bool:
+        def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
+            if not pipe.sismember(self._tenants_key, tenant):
+                return False
+            pipe.multi()
+            self._delete_all(pipe, keys, collections)
+            pipe.srem(self._tenants_key, tenant)
+            pipe.incr(keys.version)  # kept, never reset: open transactions must see a change
+            pipe.execute()
+            return True
+
+        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        """Delete every key under this store's prefix (tests, a fresh start)."""
+        with self._reachable():
+            batch = list(self._client.scan_iter(match=f"{self.prefix}:*", count=1000))
+            if batch:
+                self._client.delete(*batch)

@@ -1,0 +1,30 @@
+"""Which store a server uses: memory unless a state URL names a Redis."""
+
+from __future__ import annotations
+
+from specdouble.state.base import Store
+from specdouble.state.memory import MemoryStore
+
+SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def open_store(state_url: str | None, prefix: str) -> Store:
+    """The store for ``state_url``; a Redis one is pinged so a bad URL fails at start.
+
+    redis-py is imported only here, so the default memory backend costs nothing.
+    """
+    if not state_url:
+        return MemoryStore()
+    if not state_url.startswith(SCHEMES):
+        raise ValueError(f"--state-url must start with one of {', '.join(SCHEMES)}, "
+                         f"got {state_url!r}")
+    from specdouble.state.redis import RedisStore
+
+    store = RedisStore(state_url, prefix)
+    store.ping()
+    return store
+
+
+def is_shared(store: Store) -> bool:
+    """True for stores several processes share (optimistic: units of work may conflict)."""
+    return not isinstance(store, MemoryStore)

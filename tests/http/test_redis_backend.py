@@ -1,0 +1,115 @@
+"""The server on the Redis backend: same world as memory, shared between apps, outages."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from specdouble.app import create_app
+from specdouble.cli import main
+from specdouble.settings import Settings
+from tests.conftest import ACME_ALL, CheckingClient
+from tests.redisserver import (
+    RedisServer,
+    free_port,
+    redis_binary,
+)
+
+EVENT_HEADERS = {**ACME_ALL, "saas-token": "text"}
+
+
+def event(event_id: str, order: str, product: str) -> dict[str, object]:
+    return {"eventId": event_id, "orderNumber": order, "productId": product, "unit": "H87",
+            "timestamp": "2031-01-01T00:00:00.000Z", "site": "main", "pickedAmount": 1,
+            "packedAmount": 0}
+
+
+def open_order(client: TestClient) -> tuple[str, str]:
+    orders = client.get("/__admin/state/acme").json()["collections"]["pickpack.orders"]
+    order = next(o for o in orders.values()
+                 if o.get("packingStatus") != "CANCELLED" and o.get("entries"))
+    return order["orderId"], order["entries"][0]["productId"]
+
+
+@pytest.fixture
+def clients(redis_server: RedisServer) -> Iterator[list[TestClient]]:
+    """Two apps (two 'workers') on one Redis and prefix, plus one on memory."""
+    settings = Settings(state_url=redis_server.url, state_prefix=f"http-{uuid.uuid4().hex[:8]}")
+    opened = [CheckingClient(app) for app in
+              (create_app(settings), create_app(settings), create_app(Settings()))]
+    for client in opened:
+        client.__enter__()
+    yield opened
+    for client in opened:
+        client.__exit__(None, None, None)
+    opened[0].app.runtime.store.flush()  # type: ignore[attr-defined]
+
+
+def test_redis_starts_with_the_same_seeded_world_as_memory(clients: list[TestClient]) -> None:
+    first, _, memory = clients
+    for tenant in ("acme", "globex"):
+        on_redis = first.get(f"/__admin/state/{tenant}").json()
+        assert on_redis == memory.get(f"/__admin/state/{tenant}").json()
+        assert on_redis["collections"]["pickpack.orders"]
+
+
+def test_two_apps_on_one_redis_see_one_world(clients: list[TestClient]) -> None:
+    first, second, memory = clients
+    order, product = open_order(first)
+    r = first.post("/pick-pack/acme/events", json=event("shared-1", order, product),
+                   headers=EVENT_HEADERS)
+    assert r.status_code == 200, r.text
+    again = second.post("/pick-pack/acme/events", json=event("shared-1", order, product),
+                        headers=EVENT_HEADERS)
+    assert again.status_code == 409  # unique event ids hold across workers
+    ids = [e["eventId"] for e in second.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+    assert ids.count("shared-1") == 1
+    assert "shared-1" not in [e["eventId"] for e in
+                              memory.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+    assert second.post("/__admin/reset").status_code == 200  # a reset reaches every worker
+    assert "shared-1" not in [e["eventId"] for e in
+                              first.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+
+
+@pytest.fixture
+def own_server(tmp_path: object) -> Iterator[RedisServer]:
+    server = RedisServer(redis_binary(), directory=str(tmp_path))
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_lost_redis_answers_documented_500s_then_recovers(own_server: RedisServer) -> None:
+    app = create_app(dataclasses.replace(Settings(), state_url=own_server.url,
+                                         state_prefix="outage"))
+    with CheckingClient(app) as client:  # checks every answer against its spec
+        order, product = open_order(client)
+        store = app.runtime.store  # type: ignore[attr-defined]
+        store._client.save()
+        own_server.stop()
+        down = client.post("/pick-pack/acme/events", json=event("lost-1", order, product),
+                           headers=EVENT_HEADERS)
+        assert down.status_code == 500
+        assert down.json()["code"] == 500 and "Redis" in down.json()["detailInfo"]
+        listed = client.get("/customer-management/acme/contact-assignments", headers=ACME_ALL)
+        assert listed.status_code == 500
+        own_server.start()
+        back = client.post("/pick-pack/acme/events", json=event("back-1", order, product),
+                           headers=EVENT_HEADERS)
+        assert back.status_code == 200, back.text
+        ids = [e["eventId"] for e in client.get("/pick-pack/acme/events",
+                                                headers=ACME_ALL).json()]
+        assert "back-1" in ids and "lost-1" not in ids
+
+
+def test_an_unreachable_redis_stops_the_start_with_its_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    assert main(["serve", "--port", "0"], {"SPECDOUBLE_STATE_URL": url}) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("specdouble: cannot start:") and url in err

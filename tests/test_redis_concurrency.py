@@ -1,0 +1,155 @@
+"""One world across workers: four servers on one Redis, hundreds of requests at once.
+
+Each server is its own app with its own RedisStore and connections (as a
+uvicorn worker process would be); requests are spread over them round-robin.
+Atomicity then rests on Redis alone (WATCH/MULTI and replays), which is what
+these tests check: no lost or doubled write, exactly one winner where the
+rules allow one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+import pytest
+
+from specdouble.settings import Settings
+from tests.liveserver import Live, live_server
+from tests.redisserver import RedisServer, redis_binary
+
+pytestmark = pytest.mark.live
+
+ACME = {"Authorization": "Bearer acme-all"}
+EVENT_HEADERS = {**ACME, "saas-token": "text"}
+CM = "/customer-management/acme/contact-assignments"
+WORKERS = 4
+PARALLEL = 160
+LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+TIMEOUT = httpx.Timeout(60.0)
+
+
+@pytest.fixture(scope="module")
+def workers() -> Iterator[list[Live]]:
+    redis = RedisServer(redis_binary())
+    redis.start()
+    settings = Settings(state_url=redis.url, state_prefix=f"conc-{uuid.uuid4().hex[:8]}")
+    with ExitStack() as stack:
+        stack.callback(redis.stop)
+        yield [stack.enter_context(live_server(settings)) for _ in range(WORKERS)]
+
+
+@pytest.fixture
+def admin(workers: list[Live]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=workers[-1].base_url, timeout=TIMEOUT) as client:
+        assert client.post("/__admin/reset").status_code == 200
+        yield client
+
+
+def fire(workers: list[Live], requests: list[tuple[str, str, dict[str, Any]]]
+         ) -> list[httpx.Response]:
+    """Send every (method, path, kwargs) at once, round-robin over the workers."""
+
+    async def run() -> list[httpx.Response]:
+        clients = [httpx.AsyncClient(base_url=w.base_url, limits=LIMITS, timeout=TIMEOUT)
+                   for w in workers]
+        try:
+            return list(await asyncio.gather(
+                *(client.request(method, path, **kwargs) for client, (method, path, kwargs)
+                  in zip(itertools.cycle(clients), requests, strict=False))
+            ))
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    return asyncio.run(run())
+
+
+def collections(admin: httpx.Client) -> dict[str, dict[str, Any]]:
+    response = admin.get("/__admin/state/acme")
+    assert response.status_code == 200
+    return response.json()["collections"]
+
+
+def test_events_on_four_workers_all_land_exactly_once(
+    workers: list[Live], admin: httpx.Client
+) -> None:
+    before = collections(admin)
+    orders = [o for o in before["pickpack.orders"].values()
+              if o.get("packingStatus") != "CANCELLED" and o.get("entries")][:4]
+    targets = [(o["orderId"], e["productId"]) for o in orders for e in o["entries"]]
+    events = [
+        {"eventId": f"conc-{i:04d}", "orderNumber": order, "productId": product, "unit": "H87",
+         "timestamp": f"2031-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z", "site": "main",
+         "pickedAmount": 1, "packedAmount": 0}
+        for i, (order, product) in zip(range(PARALLEL), itertools.cycle(targets), strict=False)
+    ]
+    responses = fire(workers, [("POST", "/pick-pack/acme/events",
+                                {"json": e, "headers": EVENT_HEADERS}) for e in events])
+
+    assert [r.status_code for r in responses] == [200] * PARALLEL, {
+        r.status_code: r.text for r in responses if r.status_code != 200}
+    after = collections(admin)
+    seen = Counter(e["eventId"] for e in after["pickpack.events"].values())
+    assert {f"conc-{i:04d}" for i in range(PARALLEL)} <= set(seen)
+    assert max(seen.values()) == 1
+    assert len(after["pickpack.events"]) == len(before["pickpack.events"]) + PARALLEL
+    sent = Counter((e["orderNumber"], e["productId"]) for e in events)
+    for (order_id, product_id), count in sent.items():
+        def picked(data: dict[str, Any], order_id: str = order_id,
+                   product_id: str = product_id) -> int:
+            entries = data["pickpack.orders"][order_id]["entries"]
+            return next(e["pickedCount"] for e in entries if e["productId"] == product_id)
+        assert picked(after) - picked(before) == count, (order_id, product_id)
+
+
+def test_puts_with_one_version_on_four_workers_have_one_winner(
+    workers: list[Live], admin: httpx.Client
+) -> None:
+    before = collections(admin)
+    assignment_id, stored = next(iter(before["cm.contactAssignments"].items()))
+    version = stored["metadata"]["version"]
+    bodies = [
+        {"legalEntity": {"id": stored["legalEntity"]["id"]},
+         "customer": {"id": stored["customer"]["id"]},
+         "type": ["BILLING", "LOGISTICS", "CONTACT"][i % 3], "primary": i % 2 == 0,
+         "metadata": {"version": version}}
+        for i in range(PARALLEL)
+    ]
+    responses = fire(workers, [("PUT", f"{CM}/{assignment_id}", {"json": b, "headers": ACME})
+                               for b in bodies])
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {204: 1, 409: PARALLEL - 1}, statuses
+    winner = next(i for i, r in enumerate(responses) if r.status_code == 204)
+    read = admin.get(f"{CM}/{assignment_id}", headers=ACME).json()
+    assert read["metadata"]["version"] == version + 1
+    assert (read["type"], read["primary"]) == (bodies[winner]["type"], bodies[winner]["primary"])
+
+
+def test_creates_of_one_pair_on_four_workers_give_one_201(
+    workers: list[Live], admin: httpx.Client
+) -> None:
+    before = collections(admin)
+    taken = {(a["legalEntity"]["id"], a["customer"]["id"])
+             for a in before["cm.contactAssignments"].values()}
+    legal_entity, customer = next(
+        (le, c) for le in sorted(before["cm.legalEntities"]) for c in sorted(before["cm.customers"])
+        if (le, c) not in taken)
+    body = {"legalEntity": {"id": legal_entity}, "customer": {"id": customer}, "type": "CONTACT"}
+    responses = fire(workers, [("POST", CM, {"json": body, "headers": ACME})] * PARALLEL)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: PARALLEL - 1}, statuses
+    created = next(r for r in responses if r.status_code == 201).json()["id"]
+    after = collections(admin)["cm.contactAssignments"]
+    pair = [a["id"] for a in after.values()
+            if (a["legalEntity"]["id"], a["customer"]["id"]) == (legal_entity, customer)]
+    assert pair == [created]
+    assert len(after) == len(before["cm.contactAssignments"]) + 1
