@@ -113,3 +113,44 @@ def test_served_spec_token_url_is_the_mock(client: TestClient, slug: str) -> Non
     flow = spec["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == "http://testserver/oauth/token"
     assert spec["servers"][0]["url"] == "http://testserver"
+
+
+# --- the token endpoint takes HTTP Basic client credentials (what Swagger UI sends) ----
+
+def _basic(client_id: str, secret: str) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode())
+            .decode()}
+
+
+def test_token_with_basic_client_credentials_like_swagger_ui(client: TestClient) -> None:
+    # Swagger UI's clientCredentials flow: Basic header, grant_type and scope in the form.
+    r = client.post("/oauth/token", headers=_basic("acme-client", "acme-secret"),
+                    data={"grant_type": "client_credentials", "scope": "pickpack.pickpack_view"})
+    assert r.status_code == 200
+    assert r.json()["scope"] == "tenant=acme pickpack.pickpack_view"
+    token = r.json()["access_token"]
+    events = client.get(f"{PP}/events?pageSize=1", headers={"Authorization": f"Bearer {token}"})
+    assert events.status_code == 200
+
+
+def test_token_basic_wrong_secret_or_both_methods(client: TestClient) -> None:
+    r = client.post("/oauth/token", headers=_basic("acme-client", "nope"),
+                    data={"grant_type": "client_credentials"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+    r = client.post("/oauth/token", headers=_basic("acme-client", "acme-secret"),
+                    data={"grant_type": "client_credentials", "client_id": "acme-client",
+                          "client_secret": "acme-secret"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    r = client.post("/oauth/token", headers={"Authorization": "Basic !!!"},
+                    data={"grant_type": "client_credentials"})
+    assert r.status_code == 400 and "header.Authorization" in r.json()["error_description"]
+
+
+def test_token_without_any_credentials_names_both_fields(client: TestClient) -> None:
+    r = client.post("/oauth/token", data={"grant_type": "client_credentials"})
+    assert r.status_code == 400
+    assert r.json() == {"error": "invalid_request",
+                        "error_description": "The request form is invalid. body.client_id: is "
+                                             "required; body.client_secret: is required"}
