@@ -32,6 +32,7 @@ from specdouble.http.catalog import SERVICES, Service
 from specdouble.http.index import index
 from specdouble.http.middleware import (
     BodyLimitMiddleware,
+    NoSlashRedirectMiddleware,
     ResponseCheckMiddleware,
     RuntimeMiddleware,
 )
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
                        admin_token=settings.admin_token)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
 
+    app.add_middleware(NoSlashRedirectMiddleware, MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_SECURITY, early=True)
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_CONTEXT, early=False)
     app.add_middleware(

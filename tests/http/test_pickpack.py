@@ -415,3 +415,15 @@ def test_unroutable_parameters_are_400_naming_them(client: TestClient, path: str
                                                    field: str) -> None:
     r = client.request("DELETE" if "assignees" in path else "GET", path, headers=ACME_ALL)
     assert r.status_code == 400 and field in r.json()["detailInfo"]
+
+
+def test_assignee_ids_follow_the_delete_path_rule(client: TestClient) -> None:
+    r = client.post(f"{PP}/orders/123/assignees", json={**ASSIGNEE, "id": "u1"}, headers=ACME_ALL)
+    assert r.status_code == 400 and "body.id" in r.json()["detailInfo"]
+
+
+@pytest.mark.parametrize("path", ["/pick-pack/acme/events/", "/api/v2/order/action/assign/",
+                                  "/customer-management/acme/contact-assignments/"])
+def test_trailing_slash_is_a_json_404_not_a_redirect(client: TestClient, path: str) -> None:
+    r = client.get(path, headers=ACME_ALL, follow_redirects=False)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")

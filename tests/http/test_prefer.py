@@ -177,3 +177,32 @@ def test_dynamic_is_deterministic_per_seed(make_client) -> None:
 def test_malformed_prefer_is_400(client: TestClient) -> None:
     r = client.get(f"{PP}/events", headers={**AUTH, "Prefer": "code=abc"})
     assert r.status_code == 400 and "header.Prefer" in r.json()["detailInfo"]
+
+
+def _status_stamped_cases() -> list[Any]:
+    cases = []
+    for param in _cases():
+        name, method, path, operation_id, status = param.values
+        operation, _ = _RUNTIME.operation(operation_id)
+        content = operation["responses"][str(status)].get("content") or {}
+        schema = (content.get("application/json") or {}).get("schema") or {}
+        marked = [p for p, s in (schema.get("properties") or {}).items()
+                  if s.get("x-http-status")]
+        if marked:
+            cases.append(pytest.param(name, method, path, operation_id, status, marked[0],
+                                      id=f"{operation_id}-{status}"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "method", "path", "operation_id", "status", "field"),
+                         _status_stamped_cases())
+def test_dynamic_bodies_carry_the_http_status_where_the_spec_says(
+    client: TestClient, name: str, method: str, path: str, operation_id: str, status: int,
+    field: str,
+) -> None:
+    operation, _ = _RUNTIME.operation(operation_id)
+    request = build_request(name, method, path, operation)
+    request["headers"]["Prefer"] = f"code={status}, dynamic=true"
+    response = client.request(**request)
+    assert response.status_code == status
+    assert response.json()[field] == status

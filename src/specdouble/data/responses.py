@@ -107,8 +107,21 @@ def choose_response(
     schema = media.get("schema")
     if schema is None:
         return ChosenResponse(status, media_type, None, False, headers)
-    body = generator.generate(schema, root=root)
+    body = _stamp_status(generator.generate(schema, root=root), schema, status)
     return ChosenResponse(status, media_type, body, True, headers)
+
+
+def _stamp_status(body: Any, schema: Mapping[str, Any], status: int) -> Any:
+    """Fields the spec marks ``x-http-status`` carry the answer's status, not a random one.
+
+    An error body's ``code`` (or ``status``) equals the HTTP status by contract;
+    the generator only knows the schema's range.
+    """
+    if isinstance(body, dict):
+        for name, prop in (schema.get("properties") or {}).items():
+            if isinstance(prop, Mapping) and prop.get("x-http-status") and name in body:
+                body[name] = status
+    return body
 
 
 def _headers(
