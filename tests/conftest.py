@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from specdouble.app import create_app  # noqa: E402
 from specdouble.http.runtime import Runtime  # noqa: E402
 from specdouble.http.world import restart  # noqa: E402
-from specdouble.settings import Settings  # noqa: E402
+from tests.redisserver import backend_settings  # noqa: E402
 
 ACME_ALL = {"Authorization": "Bearer acme-all"}
 ACME_VIEW = {"Authorization": "Bearer acme-view"}
@@ -33,7 +32,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def shared_app() -> AsyncApp:
     """One app for the session: building one parses five specs and seeds two tenants."""
-    return create_app(Settings())
+    return create_app(backend_settings())
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     opened: list[TestClient] = []
 
     def build(**changes: Any) -> TestClient:
-        test_client = CheckingClient(create_app(dataclasses.replace(Settings(), **changes)))
+        test_client = CheckingClient(create_app(backend_settings(**changes)))
         test_client.__enter__()
         opened.append(test_client)
         return test_client
