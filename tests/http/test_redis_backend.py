@@ -106,6 +106,19 @@ def test_a_lost_redis_answers_documented_500s_then_recovers(own_server: RedisSer
         assert "back-1" in ids and "lost-1" not in ids
 
 
+def test_a_redis_that_lost_its_data_is_seeded_again(clients: list[TestClient]) -> None:
+    first, second, memory = clients
+    expected = memory.get("/__admin/state/acme").json()
+    order, product = open_order(first)
+    first.app.runtime.store.flush()  # type: ignore[attr-defined]  # as a restart without data
+    listed = second.get("/pick-pack/acme/events", headers=ACME_ALL)
+    assert listed.status_code == 200
+    assert first.get("/__admin/state/acme").json() == expected
+    r = first.post("/pick-pack/acme/events", json=event("after-loss", order, product),
+                   headers=EVENT_HEADERS)
+    assert r.status_code == 200, r.text
+
+
 def test_an_unreachable_redis_stops_the_start_with_its_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

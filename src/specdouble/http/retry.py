@@ -5,17 +5,26 @@ another worker writes nothing and raises TransactionConflict. A ``with`` body
 cannot be re-run, but the request can: this middleware keeps the request body,
 and while no byte of the answer has gone out, runs the request again, a bounded
 number of times, before answering the documented 500.
+
+It also heals a Redis that lost its data (restarted without persistence,
+flushed): a default tenant found missing is seeded again, once, and the
+request replayed, so the server recovers without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from specdouble.http import world
+from specdouble.http.runtime import get_runtime
 from specdouble.problems import Problem
-from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict
+from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict, UnknownTenant
+
+log = logging.getLogger("specdouble")
 
 
 class ConflictRetryMiddleware:
@@ -28,6 +37,7 @@ class ConflictRetryMiddleware:
             await self.app(scope, receive, send)
             return
         messages = await _read_body(receive)
+        restored = False
         for attempt in range(self.attempts):
             sent = False
             replay = _replayer(messages, receive)
@@ -40,6 +50,10 @@ class ConflictRetryMiddleware:
             try:
                 await self.app(scope, replay, tracking_send)
                 return
+            except UnknownTenant as missing:
+                if sent or restored or not _restore(missing.tenant):
+                    raise
+                restored = True
             except TransactionConflict:
                 if sent:
                     raise
@@ -50,6 +64,17 @@ class ConflictRetryMiddleware:
                       [f"state: {self.attempts} attempts conflicted with other writers"])
 
 
+def _restore(tenant: str) -> bool:
+    """Seed a default (or ``--state``) tenant the store lost; False for any other."""
+    runtime = get_runtime()
+    if not (world.is_default(runtime, tenant) or tenant in runtime.start_state):
+        return False
+    log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
+                tenant)
+    world.reseed(runtime, tenant)
+    return True
+
+
 def _replayer(messages: list[Message], receive: Receive) -> Receive:
     """A receive that hands out the kept body again, then waits on the real one."""
     pending = list(messages)
@@ -58,6 +83,17 @@ def _replayer(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replay
+
+
+def _restore(tenant: str) -> bool:
+    """Seed a default (or ``--state``) tenant the store lost; False for any other."""
+    runtime = get_runtime()
+    if not (world.is_default(runtime, tenant) or tenant in runtime.start_state):
+        return False
+    log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
+                tenant)
+    world.reseed(runtime, tenant)
+    return True
 
 
 def _replayer(messages: list[Message], receive: Receive) -> Receive:

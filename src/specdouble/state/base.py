@@ -80,6 +80,18 @@ def iter_records(data: TenantData) -> Iterator[tuple[str, str, Record]]:
             yield collection, key, record
 
 
+class UnknownTenant(KeyError):
+    """A transaction on a tenant the store does not hold.
+
+    On Redis this also means the data was lost (a restart without persistence,
+    a flush): the HTTP layer then restores a default tenant and replays.
+    """
+
+    def __init__(self, tenant: str) -> None:
+        super().__init__(f"unknown tenant {tenant!r}")
+        self.tenant = tenant
+
+
 class StoreUnavailable(RuntimeError):
     """The configured store cannot be reached when the server starts."""
 

@@ -40,6 +40,7 @@ from specdouble.state.base import (
     StoreUnavailable,
     TenantData,
     TransactionConflict,
+    UnknownTenant,
 )
 
 DEFAULT_PREFIX = "specdouble"
@@ -225,7 +226,7 @@ class RedisStore:
         with self._reachable(), self._client.pipeline() as pipe:
             pipe.watch(keys.version)
             if not pipe.sismember(self._tenants_key, tenant):
-                raise KeyError(f"unknown tenant {tenant!r}")
+                raise UnknownTenant(tenant)
             tx = _RedisTransaction(tenant, keys, pipe)
             try:
                 yield tx
