@@ -164,3 +164,19 @@ def test_an_unreachable_url_fails_at_start_and_names_it() -> None:
     with pytest.raises(ValueError, match="--state-url"):
         open_store("http://127.0.0.1:6379", "x")
     assert redacted("redis://user:pw@host:1/0") == "redis://user:***@host:1/0"
+
+
+def test_a_connection_cut_mid_transaction_is_a_conflict_then_succeeds(
+    store: RedisStore, redis_server: RedisServer
+) -> None:
+    import redis
+
+    admin = redis.Redis(port=redis_server.port)
+    with pytest.raises(TransactionConflict), store.transaction("acme") as tx:
+        tx.get("things", "a")
+        admin.client_kill_filter(_type="normal", skipme=True)  # cuts the watching connection
+        tx.put("things", "b", {"id": "b"})
+        tx.get("things", "a")
+    admin.close()
+    run_transaction(store, "acme", lambda tx: tx.put("things", "b", {"id": "b"}))
+    assert sorted(store.export_tenant("acme")["things"]) == ["a", "b"]

@@ -231,6 +231,9 @@ class RedisStore:
             try:
                 yield tx
             except Exception as err:
+                if isinstance(err, redis.WatchError):
+                    # redis-py's word for a connection lost while watching: run again.
+                    raise TransactionConflict(tenant) from err
                 if isinstance(err, (redis.RedisError, TransactionConflict)):
                     raise
                 # A rejection computed from reads that straddle another commit is
