@@ -38,9 +38,12 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process that a test may kill and start again on the same port."""
 
-    def __init__(self, binary: str, directory: str | None = None) -> None:
+    def __init__(self, binary: str, directory: str | None = None, durable: bool = False) -> None:
         self.binary = binary
         self.directory = directory  # where SAVE writes (and a restart reads) dump.rdb
+        # durable: every acknowledged write is in the append-only file before the reply,
+        # so a killed server restarts with exactly what it acknowledged.
+        self.durable = durable
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -51,7 +54,9 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", *(["--dir", self.directory] if self.directory else [])],
+             *(["--appendonly", "yes", "--appendfsync", "always"] if self.durable
+               else ["--appendonly", "no"]),
+             *(["--dir", self.directory] if self.directory else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
         deadline = time.monotonic() + 15
