@@ -417,9 +417,13 @@ def test_unroutable_parameters_are_400_naming_them(client: TestClient, path: str
     assert r.status_code == 400 and field in r.json()["detailInfo"]
 
 
-def test_assignee_ids_follow_the_delete_path_rule(client: TestClient) -> None:
+def test_short_assignee_id_is_added_but_its_delete_names_the_path_rule(
+    client: TestClient,
+) -> None:
     r = client.post(f"{PP}/orders/123/assignees", json={**ASSIGNEE, "id": "u1"}, headers=ACME_ALL)
-    assert r.status_code == 400 and "body.id" in r.json()["detailInfo"]
+    assert r.status_code == 200
+    r = client.delete(f"{PP}/orders/123/assignees/u1", headers=ACME_ALL)
+    assert r.status_code == 400 and "path.assigneeId" in r.json()["detailInfo"]
 
 
 @pytest.mark.parametrize("path", ["/pick-pack/acme/events/", "/api/v2/order/action/assign/",
