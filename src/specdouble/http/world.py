@@ -128,7 +128,8 @@ def reset(runtime: Runtime, tenant: str | None = None) -> list[str]:
         require(runtime, tenant)
         names = [tenant]
     else:
-        names = runtime.store.tenants()
+        # the default tenants too, should a shared store have lost them
+        names = sorted(set(runtime.store.tenants()) | set(runtime.fixtures.tenants))
     for name in names:
         reseed(runtime, name)
     return names

@@ -14,6 +14,7 @@ from specdouble.domain.saas_token import customer_of
 from specdouble.http.respond import json_response, no_content, principal
 from specdouble.http.runtime import Runtime, get_runtime
 from specdouble.problems import bad_request
+from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict
 
 
 async def add_assignee(
@@ -74,9 +75,14 @@ def _finish_later(runtime: Runtime, tenant: str, job_id: str, delay: float) -> N
 
     async def finish() -> None:
         await asyncio.sleep(delay)
-        if runtime.store.has_tenant(tenant):
+        for _ in range(MAX_ATTEMPTS):  # a shared store may make it lose a race
+            if not runtime.store.has_tenant(tenant):
+                return
             try:
                 pickpack.finish_job(runtime.store, tenant, job_id, utc_now())
+                return
+            except TransactionConflict:
+                continue
             except Exception:  # the tenant was reset meanwhile: nothing to finish
                 return
 
