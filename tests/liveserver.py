@@ -51,3 +51,19 @@ def live_server(settings: Settings) -> Iterator[Live]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def distinct_packing_events(orders: dict[str, dict], count: int) -> list[dict]:
+    """``count`` pick-pack events with distinct ids, spread over open orders' entries."""
+    import itertools
+
+    open_orders = [o for o in orders.values()
+                   if o.get("packingStatus") != "CANCELLED" and o.get("entries")][:4]
+    targets = [(o["orderId"], e["productId"]) for o in open_orders for e in o["entries"]]
+    assert len(targets) >= 4, "the seeded tenant has open orders with entries"
+    return [
+        {"eventId": f"conc-{i:04d}", "orderNumber": order, "productId": product, "unit": "H87",
+         "timestamp": f"2031-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z", "site": "main",
+         "pickedAmount": 1, "packedAmount": 0}
+        for i, (order, product) in zip(range(count), itertools.cycle(targets), strict=False)
+    ]

@@ -10,7 +10,6 @@ request sent. Request counts and timeouts are fixed; the server stops by itself.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from specdouble.settings import Settings
-from tests.liveserver import Live, live_server
+from tests.liveserver import Live, distinct_packing_events, live_server
 
 pytestmark = pytest.mark.live
 
@@ -74,16 +73,7 @@ def test_parallel_events_with_distinct_ids_all_land_exactly_once(
     live: Live, admin: httpx.Client
 ) -> None:
     before = collections(admin)
-    orders = [o for o in before["pickpack.orders"].values()
-              if o.get("packingStatus") != "CANCELLED" and o.get("entries")][:4]
-    targets = [(o["orderId"], e["productId"]) for o in orders for e in o["entries"]]
-    assert len(targets) >= 4, "the seeded tenant has open orders with entries"
-    events = [
-        {"eventId": f"conc-{i:04d}", "orderNumber": order, "productId": product, "unit": "H87",
-         "timestamp": f"2031-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z", "site": "main",
-         "pickedAmount": 1, "packedAmount": 0}
-        for i, (order, product) in zip(range(PARALLEL), itertools.cycle(targets), strict=False)
-    ]
+    events = distinct_packing_events(before["pickpack.orders"], PARALLEL)
     responses = fire(live, [("POST", "/pick-pack/acme/events",
                              {"json": e, "headers": EVENT_HEADERS}) for e in events])
 

@@ -23,7 +23,7 @@ import pytest
 import redis as redis_client
 
 from specdouble.settings import Settings
-from tests.liveserver import Live, live_server
+from tests.liveserver import Live, distinct_packing_events, live_server
 from tests.redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.live
@@ -83,15 +83,7 @@ def test_events_on_four_workers_all_land_exactly_once(
     workers: list[Live], admin: httpx.Client
 ) -> None:
     before = collections(admin)
-    orders = [o for o in before["pickpack.orders"].values()
-              if o.get("packingStatus") != "CANCELLED" and o.get("entries")][:4]
-    targets = [(o["orderId"], e["productId"]) for o in orders for e in o["entries"]]
-    events = [
-        {"eventId": f"conc-{i:04d}", "orderNumber": order, "productId": product, "unit": "H87",
-         "timestamp": f"2031-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z", "site": "main",
-         "pickedAmount": 1, "packedAmount": 0}
-        for i, (order, product) in zip(range(PARALLEL), itertools.cycle(targets), strict=False)
-    ]
+    events = distinct_packing_events(before["pickpack.orders"], PARALLEL)
     responses = fire(workers, [("POST", "/pick-pack/acme/events",
                                 {"json": e, "headers": EVENT_HEADERS}) for e in events])
 

@@ -85,27 +85,6 @@ def _replayer(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _restore(tenant: str) -> bool:
-    """Seed a default (or ``--state``) tenant the store lost; False for any other."""
-    runtime = get_runtime()
-    if not (world.is_default(runtime, tenant) or tenant in runtime.start_state):
-        return False
-    log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
-                tenant)
-    world.reseed(runtime, tenant)
-    return True
-
-
-def _replayer(messages: list[Message], receive: Receive) -> Receive:
-    """A receive that hands out the kept body again, then waits on the real one."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
-
-
 async def _read_body(receive: Receive) -> list[Message]:
     """Every ``http.request`` message of the body (a disconnect ends it early)."""
     messages: list[Message] = []
