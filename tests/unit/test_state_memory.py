@@ -74,3 +74,23 @@ def test_sequences_count_and_writes_serialize(store: Store) -> None:
     assert store.export_tenant("acme")["things"]["a"]["n"] == 801
     with store.transaction("acme") as tx:
         assert tx.next_sequence("ids") == 801
+
+
+def test_view_lists_what_values_lists_staged_writes_included(store: Store) -> None:
+    with store.transaction("acme") as tx:
+        tx.put("things", "b", {"id": "b"})
+        tx.put("things", "a", {"id": "a", "n": 2})
+        tx.put("things", "c", {"id": "c"})
+        tx.delete("things", "b")
+        assert tx.view("things") == tx.values("things") == [{"id": "a", "n": 2}, {"id": "c"}]
+
+
+def test_memory_view_skips_the_copy_and_put_never_changes_a_viewed_record() -> None:
+    store = MemoryStore()
+    store.load_tenant("acme", {"things": {"a": {"id": "a", "n": 1}}})
+    with store.transaction("acme") as tx:
+        viewed = tx.view("things")[0]
+        assert viewed is tx.view("things")[0]  # the stored object, not a copy
+    with store.transaction("acme") as tx:
+        tx.put("things", "a", {"id": "a", "n": 2})
+    assert viewed == {"id": "a", "n": 1}  # a later write replaced it, never changed it

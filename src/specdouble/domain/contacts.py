@@ -109,7 +109,8 @@ def list_assignments(store: Store, tenant: str, params: ListParams) -> Page:
     paths = parse_fields(params.fields)
     with store.transaction(tenant) as tx:
         expander = _Expander(tx)
-        records = [expander.expand(stored) for stored in tx.values(ASSIGNMENTS)]
+        # read-only view: expand() builds new top-level records, nothing is changed
+        records = [expander.expand(stored) for stored in tx.view(ASSIGNMENTS)]
     records.sort(key=lambda r: (str(r.get("metadata", {}).get("createdAt", "")), r["id"]))
     selected = [r for r in records if _passes_filters(r, params) and matches(query, r)]
     ordered = sort_records(selected, keys)

@@ -155,7 +155,7 @@ def list_events(
             "Invalid page.", f"query.pageSize: {page_size} is not within 0..{MAX_PAGE_SIZE}"
         )
     with store.transaction(tenant) as tx:
-        events = tx.values(EVENTS)
+        events = tx.view(EVENTS)  # read-only: only the page is returned
     timed = [(parse_iso(e["timestamp"]), i, e) for i, e in enumerate(events)]
     if after is not None:
         timed = [t for t in timed if t[0] > after]

@@ -47,6 +47,13 @@ class Transaction(Protocol):
     def values(self, collection: str) -> list[Record]:
         """Copies of every record in insertion order, staged writes included."""
 
+    def view(self, collection: str) -> list[Record]:
+        """Every record in insertion order, for reading only (a backend may skip the copy).
+
+        For list operations that read many records to return a few: the caller
+        must not change what it gets, nor keep it to change later.
+        """
+
     def keys(self, collection: str) -> list[str]:
         """Every key, staged writes included."""
 

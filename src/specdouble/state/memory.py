@@ -63,6 +63,16 @@ class _MemoryTransaction:
                 out.append(record)
         return out
 
+    def view(self, collection: str) -> list[Record]:
+        """The stored records themselves: they are never changed in place (put stores a copy)."""
+        merged = dict(self._data.get(collection, {}))
+        for key, value in self._staged.get(collection, {}).items():
+            if value is _DELETED:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return list(merged.values())
+
     def next_sequence(self, name: str) -> int:
         current = self.get(_SEQUENCES, name) or {"value": 0}
         value = int(current["value"]) + 1

@@ -127,6 +127,10 @@ class _RedisTransaction:
                 merged[key] = None
         return list(merged)
 
+    def view(self, collection: str) -> list[Record]:
+        """Parsed records are fresh objects anyway."""
+        return self.values(collection)
+
     def values(self, collection: str) -> list[Record]:
         staged = self._staged.get(collection, {})
         keys = self.keys(collection)
