@@ -72,3 +72,19 @@ def test_missing_auth_fixture_is_a_clear_error(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--fixtures", str(tmp_path), "--port", "0"], {}) == 1
     assert "auth.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["serve", "--workers", "2"], "--state-url"),
+    (["serve", "--workers", "4", "--state-url", "redis://127.0.0.1:1/0"], "per --state-prefix"),
+])
+def test_more_than_one_worker_is_refused_with_the_way_out(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(argv, {}) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and hint in err
+
+
+def test_workers_default_is_one() -> None:
+    assert build_parser({}).parse_args(["serve"]).workers == 1

@@ -157,6 +157,11 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
                         help="prefix of every Redis key, so several mocks can share one Redis "
                              "(default: %(default)s)")
+    serve.add_argument("--workers", type=_positive_int, metavar="N",
+                       default=default("workers", 1, _positive_int),
+                       help="server processes (default: 1). Only 1 is offered: with the memory "
+                            "state each process would be a world of its own, and the Redis "
+                            "state does not share issued tokens, the journal or fault rules yet")
     serve.add_argument("--check-responses", action="store_true",
                        default=default("check-responses", False, _flag),
                        help="check every answer against its spec; violations are logged and "
@@ -227,6 +232,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     args = parser.parse_args(argv)
     if args.command != "serve":
         parser.print_help()
+        return 2
+    if args.workers > 1:
+        where = ("the memory state is per process, so each worker would be a world of its "
+                 "own; keep the state in Redis with --state-url, and" if not args.state_url
+                 else "with --state-url,")
+        print(f"specdouble: cannot start: --workers {args.workers}: {where} issued tokens, the "
+              "journal and fault rules are not shared between processes yet; run one process "
+              "per --state-prefix instead", file=sys.stderr)
         return 2
     settings = settings_from(args, env)
     try:
