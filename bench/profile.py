@@ -5,7 +5,7 @@ alone, warms it up, samples it with py-spy while wrk sends the scenario, and
 prints the hottest functions by own time (self) and by time below them
 (inclusive), each with file:line. The raw stacks are kept in bench/results/
 for flame graphs (e.g. https://www.speedscope.app or flamegraph.pl). py-spy
-is not a dependency of specdouble: ``/work/venv/bin/pip install py-spy``.
+is not a dependency of specdouble: ``.venv/bin/pip install py-spy``.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--seconds must be within 1..300")
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(pyspy).exists():
-        print("py-spy is missing: /work/venv/bin/pip install py-spy", file=sys.stderr)
+        print("py-spy is missing: .venv/bin/pip install py-spy", file=sys.stderr)
         return 2
     procs.install_cleanup()
     wrk = tools.ensure_wrk()
