@@ -96,6 +96,15 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def own_server(tmp_path: object) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which the test may stop and start again."""
+    server = RedisServer(redis_binary(), directory=str(tmp_path))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def redis_store(redis_server: RedisServer) -> Iterator[RedisStore]:
     """A RedisStore under a prefix of its own, emptied after the test."""
     store = RedisStore(redis_server.url, prefix=f"test-{uuid.uuid4().hex[:8]}")

@@ -16,7 +16,6 @@ from tests.conftest import ACME_ALL, CheckingClient
 from tests.redisserver import (
     RedisServer,
     free_port,
-    redis_binary,
 )
 
 EVENT_HEADERS = {**ACME_ALL, "saas-token": "text"}
@@ -73,14 +72,6 @@ def test_two_apps_on_one_redis_see_one_world(clients: list[TestClient]) -> None:
     assert second.post("/__admin/reset").status_code == 200  # a reset reaches every worker
     assert "shared-1" not in [e["eventId"] for e in
                               first.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
-
-
-@pytest.fixture
-def own_server(tmp_path: object) -> Iterator[RedisServer]:
-    server = RedisServer(redis_binary(), directory=str(tmp_path))
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_lost_redis_answers_documented_500s_then_recovers(own_server: RedisServer) -> None:

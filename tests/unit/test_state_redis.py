@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from tests.redisserver import (
     RedisServer,
     free_port,
-    redis_binary,
 )
 
 from specdouble.problems import Problem, conflict
@@ -129,14 +127,6 @@ def test_separate_processes_lose_no_update_and_share_no_id(store: RedisStore) ->
     data = store.export_tenant("acme")
     assert data["things"]["a"]["n"] == 201
     assert sorted(data["made"]) == sorted(f"id-{i}" for i in range(1, 201))
-
-
-@pytest.fixture
-def own_server(tmp_path: object) -> Iterator[RedisServer]:
-    server = RedisServer(redis_binary(), directory=str(tmp_path))
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_lost_redis_is_a_500_and_a_restarted_one_serves_again(own_server: RedisServer) -> None:
