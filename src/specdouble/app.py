@@ -45,7 +45,7 @@ from specdouble.http.validation import validator_map
 from specdouble.problems import Problem
 from specdouble.settings import Settings
 from specdouble.specs import load_spec
-from specdouble.state.select import is_shared, open_store
+from specdouble.state.select import is_shared, open_server_state, open_store
 
 log = logging.getLogger("specdouble")
 
@@ -107,17 +107,18 @@ def available_services(settings: Settings) -> list[Service]:
 
 
 def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
+    """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
     services = list(services)
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
-    tokens = world.build_tokens(fixtures, specs)
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
     store = open_store(settings.state_url, settings.state_prefix)
-    runtime = Runtime(settings=settings, store=store, tokens=tokens,
+    shared = open_server_state(store)
+    runtime = Runtime(settings=settings, store=store,
+                      tokens=world.build_tokens(fixtures, specs, shared),
                       fixtures=fixtures, seeders=seeders, specs=specs,
-                      generator=SchemaDataGenerator(settings.seed))
-    for tenant in fixtures.tenants:
-        world.reseed(runtime, tenant)
+                      generator=SchemaDataGenerator(settings.seed), shared=shared)
+    configure_admin(runtime)
     return runtime
 
 
@@ -125,7 +126,6 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     settings = settings or Settings()
     services = available_services(settings)
     runtime = build_runtime(settings, services)
-    configure_admin(runtime)
 
     app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True)
     for service in services:

@@ -3,22 +3,22 @@
 Protocol-agnostic: a rule matches a request described by operationId,
 method, path and tenant, and says what to do (answer ``status``, wait
 ``delayMs``, drop the connection). The HTTP edge asks :meth:`FaultRules.pick`
-once per request and carries the answer out. Rules are kept in creation
-order; the first rule that matches and wins its ``probability`` roll
-applies, and its ``times`` counts down to expiry. A fault never touches state.
+once per request and carries the answer out. Rules live in the server
+state (shared by workers when it is) and apply in creation order: the first
+rule that matches and wins its ``probability`` roll applies, and its
+``times`` counts down to expiry. A fault never touches tenants' data.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import random
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from specdouble.problems import bad_request
+from specdouble.state.server_state import MemoryServerState, ServerState
 
 CONNECTION_RESET = "connection_reset"
 EMPTY_RESPONSE = "empty_response"
@@ -54,6 +54,15 @@ class FaultRule:
             and (self.method is None or self.method == method.upper())
             and (self.path is None or fnmatch.fnmatchcase(path, self.path))
             and (self.tenant is None or self.tenant == tenant)
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FaultRule:
+        return cls(
+            id=data["id"], operation_id=data["operationId"], method=data["method"],
+            path=data["path"], tenant=data["tenant"], status=data["status"],
+            delay_ms=data["delayMs"], fault=data["fault"], probability=data["probability"],
+            times=data["times"], remaining=data["remaining"], hits=data["hits"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -152,59 +161,87 @@ def parse_rule(
     )
 
 
-class FaultRules:
-    """The active rules of one server; thread-safe; ``rng`` decides probabilities."""
+def _number_of(rule_id: str) -> int:
+    return int(rule_id.rpartition("-")[2])
 
-    def __init__(self, rng: random.Random | None = None) -> None:
+
+class FaultRules:
+    """The active rules, kept in the server state; ``rng`` decides probabilities.
+
+    A rule's definition sits in a table and its applications in a counter of
+    their own, so with a shared server state every worker counts ``times``
+    down exactly once: the application that takes the counter past ``times``
+    does not apply, and the one that reaches it removes the rule.
+    """
+
+    TABLE = "faults"
+    IDS = "fault-ids"
+
+    def __init__(self, rng: random.Random | None = None,
+                 shared: ServerState | None = None) -> None:
         self.rng = rng or random.Random(0)
-        self._rules: dict[str, FaultRule] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.shared: ServerState = shared or MemoryServerState()
+
+    @staticmethod
+    def _uses(rule_id: str) -> str:
+        return f"fault-uses:{rule_id}"
 
     def new_id(self) -> str:
-        with self._lock:
-            return f"fault-{next(self._ids)}"
+        return f"fault-{self.shared.add(self.IDS)}"
 
     def add(self, rule: FaultRule) -> FaultRule:
-        with self._lock:
-            self._rules[rule.id] = rule
+        self.shared.put(self.TABLE, rule.id, rule.to_json())
         return rule
 
     def create(self, data: Any, documented: Mapping[str, set[int]] | None = None) -> FaultRule:
         """Parse and add a rule (a 400 Problem if invalid)."""
         return self.add(parse_rule(data, self.new_id(), documented))
 
+    def definitions(self) -> list[FaultRule]:
+        """Every rule as defined, in creation order, without its use counts."""
+        found = self.shared.items(self.TABLE)
+        return [FaultRule.from_json(found[key]) for key in sorted(found, key=_number_of)]
+
     def list(self) -> list[FaultRule]:
-        with self._lock:
-            return list(self._rules.values())
+        out = []
+        for rule in self.definitions():
+            uses = self.shared.value(self._uses(rule.id))
+            remaining = None if rule.times is None else max(rule.times - uses, 0)
+            out.append(replace(rule, remaining=remaining, hits=uses))
+        return out
 
     def delete(self, rule_id: str) -> bool:
-        with self._lock:
-            return self._rules.pop(rule_id, None) is not None
+        deleted = self.shared.delete(self.TABLE, rule_id)
+        self.shared.drop_counter(self._uses(rule_id))
+        return deleted
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._rules)
-            self._rules.clear()
-            return count
+        rules = self.definitions()
+        count = self.shared.clear(self.TABLE)
+        for rule in rules:
+            self.shared.drop_counter(self._uses(rule.id))
+        return count
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self.shared.items(self.TABLE))
 
-    def pick(self, operation_id: str | None, method: str, path: str,
-             tenant: str | None) -> FaultRule | None:
-        """The rule to apply to this request (counted down), or None."""
-        with self._lock:
-            for rule in list(self._rules.values()):
-                if not rule.matches(operation_id, method, path, tenant):
-                    continue
-                if rule.probability < 1 and self.rng.random() >= rule.probability:
-                    continue
-                remaining = None if rule.remaining is None else rule.remaining - 1
-                applied = replace(rule, remaining=remaining, hits=rule.hits + 1)
-                if remaining == 0:
-                    del self._rules[rule.id]
-                else:
-                    self._rules[rule.id] = applied
-                return applied
+    def pick(self, operation_id: str | None, method: str, path: str, tenant: str | None,
+             among: list[FaultRule] | None = None) -> FaultRule | None:
+        """The rule to apply to this request (counted down), or None.
+
+        ``among``: the :meth:`definitions` the caller read already (one read per request).
+        """
+        for rule in self.definitions() if among is None else among:
+            if not rule.matches(operation_id, method, path, tenant):
+                continue
+            if rule.probability < 1 and self.rng.random() >= rule.probability:
+                continue
+            uses = self.shared.add(self._uses(rule.id))
+            if rule.times is not None:
+                if uses > rule.times:
+                    continue  # another worker applied its last time meanwhile
+                if uses == rule.times:
+                    self.shared.delete(self.TABLE, rule.id)
+            remaining = None if rule.times is None else rule.times - uses
+            return replace(rule, remaining=remaining, hits=uses)
         return None

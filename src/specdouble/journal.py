@@ -1,9 +1,10 @@
 """The request journal: a bounded ring of what the mock served, with filters.
 
 Protocol-agnostic: the HTTP edge builds an :class:`Entry` per request and
-adds it; the admin API lists and clears. The ring (``collections.deque``
-with ``maxlen``) drops the oldest entry on each add past the limit, and
-bodies are cut to a byte limit, so memory stays flat under any load.
+adds it; the admin API lists and clears. The ring is a capped log of the
+server state (a deque in memory, a trimmed list in a shared Redis): it drops
+the oldest entry on each add past the limit, and bodies are cut to a byte
+limit, so memory stays flat under any load.
 
 Code deep in the request (error handlers, the ``Prefer`` middleware) notes
 facts the edge cannot see through :func:`mark`, which writes into the
@@ -13,14 +14,13 @@ facts the edge cannot see through :func:`mark`, which writes into the
 from __future__ import annotations
 
 import fnmatch
-import itertools
-import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+from specdouble.state.server_state import MemoryServerState, ServerState
 
 DEFAULT_SIZE = 1000
 DEFAULT_BODY_LIMIT = 8192
@@ -101,6 +101,10 @@ class Body:
     def to_json(self) -> dict[str, Any]:
         return {"body": self.text, "size": self.size, "truncated": self.truncated}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Body:
+        return cls(data["body"], data["size"], data["truncated"])
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -143,6 +147,21 @@ class Entry:
                             "violations": list(self.response_violations or ())},
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        """The entry back from its JSON form (as a shared journal keeps it)."""
+        conformance = data["conformance"]
+        return cls(
+            id=data["id"], time=data["time"], method=data["method"], path=data["path"],
+            query=data["query"], tenant=data["tenant"], operation_id=data["operationId"],
+            status=data["status"], duration_ms=data["durationMs"],
+            request=Body.from_json(data["request"]), response=Body.from_json(data["response"]),
+            validation_errors=tuple(data["validation"]["errors"]), forced=data["forced"],
+            fault=data["fault"],
+            response_violations=(tuple(conformance["violations"]) if conformance["checked"]
+                                 else None),
+        )
+
 
 @dataclass(frozen=True)
 class Filter:
@@ -165,31 +184,33 @@ class Filter:
 
 
 class Journal:
-    """The newest ``size`` entries; thread-safe, O(1) per add."""
+    """The newest ``size`` entries, kept in the server state (shared by workers or not).
 
-    def __init__(self, size: int = DEFAULT_SIZE, body_limit: int = DEFAULT_BODY_LIMIT) -> None:
+    One capped log: each add is O(1) and drops the oldest entry past ``size``.
+    """
+
+    LOG = "journal"
+    IDS = "journal-ids"
+
+    def __init__(self, size: int = DEFAULT_SIZE, body_limit: int = DEFAULT_BODY_LIMIT,
+                 shared: ServerState | None = None) -> None:
         if size < 1:
             raise ValueError(f"journal size must be at least 1, got {size}")
         self.size = size
         self.body_limit = body_limit
-        self._entries: deque[Entry] = deque(maxlen=size)
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.shared: ServerState = shared or MemoryServerState()
 
     def next_id(self) -> int:
-        with self._lock:
-            return next(self._ids)
+        return self.shared.add(self.IDS)
 
     def add(self, entry: Entry) -> None:
-        with self._lock:
-            self._entries.append(entry)
+        self.shared.append(self.LOG, entry.to_json(), self.size)
 
     def entries(self, where: Filter | None = None, limit: int | None = None) -> list[Entry]:
         """Matching entries, newest first, at most ``limit``."""
-        with self._lock:
-            snapshot = list(self._entries)
         out = []
-        for entry in reversed(snapshot):
+        for data in self.shared.recent(self.LOG):
+            entry = Entry.from_json(data)
             if where is None or where.accepts(entry):
                 out.append(entry)
                 if limit is not None and len(out) >= limit:
@@ -197,10 +218,7 @@ class Journal:
         return out
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._entries)
-            self._entries.clear()
-            return count
+        return self.shared.clear_log(self.LOG)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self.shared.log_length(self.LOG)

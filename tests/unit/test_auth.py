@@ -8,6 +8,7 @@ import pytest
 
 from specdouble.domain import auth
 from specdouble.problems import Problem
+from specdouble.state.server_state import MemoryServerState
 
 SCOPES = auth.ScopeCatalog(frozenset({"pickpack.pickpack_view", "pickpack.pickpack_manage",
                                       "customermanagement.contactassignment_read"}))
@@ -79,7 +80,46 @@ def test_shopatron_tokens_live_an_hour(registry: auth.TokenRegistry) -> None:
     assert registry.issue(auth.SHOPATRON, client).expires_in == 3600
 
 
-def test_remove_tenant_forgets_tokens(registry: auth.TokenRegistry) -> None:
-    registry.remove_tenant("acme")
+def test_remove_tenant_forgets_its_granted_and_issued_tokens(
+        registry: auth.TokenRegistry) -> None:
+    registry.add_static_token(auth.EMPORIX, "n-all", "newco", SCOPES.all)
+    registry.add_client(auth.EMPORIX, "n-client", "n-secret", "newco", SCOPES.all)
+    issued = registry.issue(auth.EMPORIX,
+                            registry.authenticate_client(auth.EMPORIX, "n-client", "n-secret"))
+    assert registry.resolve(auth.EMPORIX, issued.access_token).tenant == "newco"
+    registry.remove_tenant("newco")
+    for token in ("n-all", issued.access_token):
+        with pytest.raises(Problem):
+            registry.resolve(auth.EMPORIX, token)
+    assert registry.client(auth.EMPORIX, "n-client") is None
+    assert registry.resolve(auth.EMPORIX, "t-all").tenant == "acme"  # the fixtures' stay
+
+
+def test_registries_on_one_server_state_accept_each_others_tokens() -> None:
+    """What workers sharing a Redis do: a token issued by one is valid on all."""
+    shared = MemoryServerState()
+    first = auth.TokenRegistry.from_fixtures(FIXTURES, SCOPES, shared)
+    second = auth.TokenRegistry.from_fixtures(FIXTURES, SCOPES, shared)
+    issued = first.issue(auth.EMPORIX, first.authenticate_client(auth.EMPORIX, "c1", "s1"),
+                         ["pickpack.pickpack_view"])
+    principal = second.resolve(auth.EMPORIX, issued.access_token)
+    assert principal.scopes == {"pickpack.pickpack_view"}
+    assert principal.expires_at == issued.principal.expires_at
+    second.add_static_token(auth.SHOPATRON, "granted", "newco", client_id="k9")
+    assert first.resolve(auth.SHOPATRON, "granted").client_id == "k9"
+    first.forget_granted()
     with pytest.raises(Problem):
-        registry.resolve(auth.EMPORIX, "t-all")
+        second.resolve(auth.EMPORIX, issued.access_token)
+
+
+def test_tokens_expired_for_a_day_are_pruned() -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    registry = auth.TokenRegistry.from_fixtures(FIXTURES, SCOPES)
+    registry.clock = lambda: now[0]
+    client = registry.authenticate_client(auth.SHOPATRON, "k1", "ks")
+    old = registry.issue(auth.SHOPATRON, client).access_token
+    now[0] += timedelta(days=2)
+    for _ in range(auth.PRUNE_EVERY):
+        registry.issue(auth.SHOPATRON, client)
+    assert registry.shared.get("issued:shopatron", old) is None
+    assert len(registry.shared.items("issued:shopatron")) == auth.PRUNE_EVERY

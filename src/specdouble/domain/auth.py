@@ -8,7 +8,6 @@ The registry is protocol-agnostic: it answers Principals or raises Problems.
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 from specdouble.clock import utc_now
 from specdouble.problems import Problem
+from specdouble.state.server_state import MemoryServerState, ServerState
 
 EMPORIX = "emporix"
 SHOPATRON = "shopatron"
@@ -80,60 +80,98 @@ class ScopeCatalog:
         return frozenset(spec)
 
 
+def _principal_json(principal: Principal) -> dict[str, Any]:
+    return {"realm": principal.realm, "tenant": principal.tenant,
+            "scopes": sorted(principal.scopes), "clientId": principal.client_id,
+            "expiresAt": principal.expires_at.isoformat() if principal.expires_at else None}
+
+
+def _principal(data: Mapping[str, Any]) -> Principal:
+    expires = data.get("expiresAt")
+    return Principal(data["realm"], data["tenant"], frozenset(data["scopes"]),
+                     data.get("clientId"), datetime.fromisoformat(expires) if expires else None)
+
+
+def _client_json(client: Client) -> dict[str, Any]:
+    return {"clientId": client.client_id, "secret": client.secret, "tenant": client.tenant,
+            "scopes": sorted(client.scopes)}
+
+
+def _client(data: Mapping[str, Any]) -> Client:
+    return Client(data["clientId"], data["secret"], data["tenant"], frozenset(data["scopes"]))
+
+
+# Issued tokens are pruned once per this many issues (each prune reads them all).
+PRUNE_EVERY = 256
+
+
 @dataclass
 class TokenRegistry:
-    """Static and issued tokens of one server; issued tokens expire."""
+    """Fixture tokens and clients, plus the granted and issued ones, which may be shared.
+
+    The fixtures' tokens are the same in every worker and live in the process;
+    tokens and clients granted at run time (tenants created on demand) and the
+    tokens the endpoints issue live in ``shared``, so with a shared server
+    state every worker accepts a token that any worker issued.
+    """
 
     scopes: ScopeCatalog
+    shared: ServerState = field(default_factory=MemoryServerState)
     clock: Callable[[], datetime] = utc_now
-    _static: dict[tuple[str, str], Principal] = field(default_factory=dict)
-    _clients: dict[tuple[str, str], Client] = field(default_factory=dict)
-    _issued: dict[tuple[str, str], Principal] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _fixed_tokens: dict[tuple[str, str], Principal] = field(default_factory=dict)
+    _fixed_clients: dict[tuple[str, str], Client] = field(default_factory=dict)
 
     @classmethod
-    def from_fixtures(cls, auth: Mapping[str, Any], scopes: ScopeCatalog) -> TokenRegistry:
-        registry = cls(scopes=scopes)
+    def from_fixtures(cls, auth: Mapping[str, Any], scopes: ScopeCatalog,
+                      shared: ServerState | None = None) -> TokenRegistry:
+        registry = cls(scopes=scopes, shared=shared or MemoryServerState())
         for realm in (EMPORIX, SHOPATRON):
             section = auth.get(realm, {}) or {}
             for token, spec in (section.get("tokens") or {}).items():
-                registry.add_static_token(
-                    realm, token, spec["tenant"], scopes.expand(spec.get("scopes")),
-                    spec.get("client"),
-                )
+                registry._fixed_tokens[(realm, token)] = Principal(
+                    realm, spec["tenant"], scopes.expand(spec.get("scopes")), spec.get("client"))
             for client_id, spec in (section.get("clients") or {}).items():
-                registry.add_client(
-                    realm, client_id, spec["secret"], spec["tenant"],
-                    scopes.expand(spec.get("scopes")),
-                )
+                registry._fixed_clients[(realm, client_id)] = Client(
+                    client_id, spec["secret"], spec["tenant"], scopes.expand(spec.get("scopes")))
         return registry
 
     def add_static_token(
         self, realm: str, token: str, tenant: str, scopes: Iterable[str] = (),
         client_id: str | None = None,
     ) -> None:
-        self._static[(realm, token)] = Principal(realm, tenant, frozenset(scopes), client_id)
+        """Grant a token that never expires (a tenant created on demand)."""
+        principal = Principal(realm, tenant, frozenset(scopes), client_id)
+        self.shared.put(f"tokens:{realm}", token, _principal_json(principal))
 
     def add_client(
         self, realm: str, client_id: str, secret: str, tenant: str, scopes: Iterable[str] = ()
     ) -> None:
-        self._clients[(realm, client_id)] = Client(client_id, secret, tenant, frozenset(scopes))
+        client = Client(client_id, secret, tenant, frozenset(scopes))
+        self.shared.put(f"clients:{realm}", client_id, _client_json(client))
+
+    def forget_granted(self) -> None:
+        """Drop every granted and issued token and client; the fixtures' stay."""
+        for realm in (EMPORIX, SHOPATRON):
+            for table in (f"tokens:{realm}", f"clients:{realm}", f"issued:{realm}"):
+                self.shared.clear(table)
 
     def remove_tenant(self, tenant: str) -> None:
-        """Forget every token and client bound to ``tenant``."""
-        with self._lock:
-            for table in (self._static, self._clients, self._issued):
-                for key in [k for k, v in table.items() if v.tenant == tenant]:
-                    del table[key]
+        """Forget every granted or issued token and client bound to ``tenant``."""
+        for realm in (EMPORIX, SHOPATRON):
+            for table in (f"tokens:{realm}", f"clients:{realm}", f"issued:{realm}"):
+                for key, value in self.shared.items(table).items():
+                    if value["tenant"] == tenant:
+                        self.shared.delete(table, key)
 
     def client(self, realm: str, client_id: str) -> Client | None:
-        return self._clients.get((realm, client_id))
-
-    def tokens_of(self, realm: str, tenant: str) -> dict[str, Principal]:
-        return {tok: p for (r, tok), p in self._static.items() if r == realm and p.tenant == tenant}
+        client = self._fixed_clients.get((realm, client_id))
+        if client is None:
+            found = self.shared.get(f"clients:{realm}", client_id)
+            client = None if found is None else _client(found)
+        return client
 
     def authenticate_client(self, realm: str, client_id: str, secret: str) -> Client:
-        client = self._clients.get((realm, client_id))
+        client = self.client(realm, client_id)
         # Bytes, not str: compare_digest refuses non-ASCII str (a TypeError, i.e. a 500).
         if client is None or not secrets.compare_digest(
                 client.secret.encode("utf-8", "surrogatepass"),
@@ -176,27 +214,34 @@ class TokenRegistry:
         expires_at = self.clock() + timedelta(seconds=lifetime)
         principal = Principal(realm, client.tenant, granted, client.client_id, expires_at)
         token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._prune()
-            self._issued[(realm, token)] = principal
+        self.shared.put(f"issued:{realm}", token, _principal_json(principal))
+        if self.shared.add("issued") % PRUNE_EVERY == 0:
+            self._prune(realm)
         return IssuedToken(token, principal, lifetime)
 
     def resolve(self, realm: str, token: str | None) -> Principal:
         """The Principal behind ``token``, or a 401 Problem saying why not."""
         if not token:
             raise Problem(401, "No authorization token provided.", kind=MISSING_TOKEN)
-        principal = self._static.get((realm, token)) or self._issued.get((realm, token))
+        principal = self._fixed_tokens.get((realm, token))
+        if principal is None:
+            found = (self.shared.get(f"tokens:{realm}", token)
+                     or self.shared.get(f"issued:{realm}", token))
+            principal = None if found is None else _principal(found)
         if principal is None:
             raise Problem(401, "Invalid access token", kind=INVALID_TOKEN)
         if principal.expires_at is not None and principal.expires_at <= self.clock():
             raise Problem(401, "Access Token expired", kind=EXPIRED_TOKEN)
         return principal
 
-    def _prune(self) -> None:
+    def _prune(self, realm: str) -> None:
         """Forget tokens expired for a day, so a long run does not grow without bound.
 
         Recently expired ones are kept so their callers get "expired", not "invalid".
         """
-        horizon = self.clock() - timedelta(days=1)
-        for key in [k for k, p in self._issued.items() if p.expires_at and p.expires_at <= horizon]:
-            del self._issued[key]
+        horizon = (self.clock() - timedelta(days=1)).isoformat()
+        table = f"issued:{realm}"
+        for token, found in self.shared.items(table).items():
+            # Both sides are ISO-8601 in UTC, so they order as text.
+            if found["expiresAt"] and found["expiresAt"] <= horizon:
+                self.shared.delete(table, token)

@@ -16,6 +16,7 @@ Without one (the in-process test client) a drop raises :class:`ConnectionDropped
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import struct
 import time
@@ -31,6 +32,8 @@ from specdouble.http.middleware import send_problem
 from specdouble.http.runtime import Runtime
 from specdouble.problems import Problem
 from specdouble.specs import Route
+
+logger = logging.getLogger("specdouble")
 
 ADMIN_PREFIX = "/__admin"
 # Tooling, not traffic under test: never journaled.
@@ -153,18 +156,23 @@ class JournalMiddleware:
             errors = list(marks.validation_errors)
             if status == 413 and not errors:
                 errors = [f"body: larger than {self.runtime.settings.max_body} bytes"]
-            forced = marks.forced
-            log.add(journal.Entry(
-                id=log.next_id(), time=iso_millis(started_at), method=scope.get("method", ""),
-                path=path, query=scope.get("query_string", b"").decode("latin-1"),
-                tenant=marks.tenant, operation_id=marks.operation_id,
-                status=None if seen.dropped else status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                request=request.body(), response=response.body(),
-                validation_errors=tuple(errors), forced=forced, fault=seen.fault,
-                response_violations=(None if marks.response_violations is None
-                                     else tuple(marks.response_violations)),
-            ))
+            try:
+                log.add(journal.Entry(
+                    id=log.next_id(), time=iso_millis(started_at),
+                    method=scope.get("method", ""), path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    tenant=marks.tenant, operation_id=marks.operation_id,
+                    status=None if seen.dropped else status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    request=request.body(), response=response.body(),
+                    validation_errors=tuple(errors), forced=marks.forced, fault=seen.fault,
+                    response_violations=(None if marks.response_violations is None
+                                         else tuple(marks.response_violations)),
+                ))
+            except Problem as problem:
+                # A shared journal whose Redis is gone: the answer went out, the entry is lost.
+                logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
+                             "; ".join(problem.details) or problem.message)
 
 
 class FaultMiddleware:
@@ -176,7 +184,9 @@ class FaultMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "/")
-        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or not len(self.runtime.faults):
+        rules = [] if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) else \
+            self.runtime.faults.definitions()
+        if not rules:
             await self.app(scope, receive, send)
             return
         seen = _observation.get() or observe(self.runtime, scope, receive)
@@ -184,7 +194,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         rule = self.runtime.faults.pick(seen.route.operation_id, scope.get("method", "GET"),
-                                        path, seen.tenant)
+                                        path, seen.tenant, among=rules)
         if rule is None:
             await self.app(scope, receive, send)
             return

@@ -21,6 +21,7 @@ from specdouble.journal import Journal
 from specdouble.settings import Settings
 from specdouble.specs import OperationIndex
 from specdouble.state.base import Store
+from specdouble.state.server_state import MemoryServerState, ServerState
 
 _current: ContextVar[Runtime] = ContextVar("specdouble_runtime")
 
@@ -42,8 +43,9 @@ class Runtime:
     # The admin API's request journal and fault rules (see http/observe.py).
     journal: Journal = field(default_factory=Journal)
     faults: FaultRules = field(default_factory=FaultRules)
-    # Seed of every tenant (default and created on demand), for resets.
-    tenant_seeds: dict[str, int] = field(default_factory=dict)
+    # Issued tokens, the journal, fault countdowns, created tenants' seeds: shared
+    # by every worker exactly when the store is (state/server_state.py).
+    shared: ServerState = field(default_factory=MemoryServerState)
     # Tenants' data imported at start (--state): what a reset goes back to.
     start_state: dict[str, Any] = field(default_factory=dict)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from specdouble.domain.auth import EMPORIX, SHOPATRON, ScopeCatalog, TokenRegist
 from specdouble.http.runtime import Runtime
 from specdouble.problems import Problem, bad_request, conflict, not_found
 from specdouble.specs import declared_scopes
+from specdouble.state.base import StoreUnavailable
+from specdouble.state.server_state import ServerState
 
 # Emporix tenant names: a lower-case letter, then lower-case letters and digits.
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")
@@ -65,8 +68,16 @@ def is_default(runtime: Runtime, tenant: str) -> bool:
     return tenant in runtime.fixtures.tenants
 
 
+# Server-state table: created tenant -> its seed (the creation claim, too).
+SEEDS = "tenant-seeds"
+# Server-state table and key that say a shared world is seeded, and the lease of its seeder.
+WORLD, SEEDED, SEEDING = "world", "seeded", "seeding"
+SEEDING_LEASE_SECONDS = 120
+
+
 def seed_of(runtime: Runtime, tenant: str) -> int:
-    return runtime.tenant_seeds.get(tenant, runtime.settings.seed)
+    seed = runtime.shared.get(SEEDS, tenant)
+    return runtime.settings.seed if seed is None else int(seed)
 
 
 def require(runtime: Runtime, tenant: str) -> None:
@@ -92,12 +103,41 @@ def reseed(runtime: Runtime, tenant: str) -> None:
     runtime.store.load_tenant(tenant, data)
 
 
-def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]]) -> TokenRegistry:
+def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]],
+                 shared: ServerState | None = None) -> TokenRegistry:
     """The fixtures' tokens and clients; ``all``/``view`` expand to the specs' scopes."""
     scopes: set[str] = set()
     for spec in specs.values():
         scopes |= declared_scopes(spec)
-    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)))
+    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)), shared)
+
+
+def start(runtime: Runtime, first_start: Callable[[], None],
+          wait_seconds: float = SEEDING_LEASE_SECONDS) -> bool:
+    """Seed the default tenants and run ``first_start``, once per world; True if this did.
+
+    With memory state every server is its own world. With a shared state the
+    first worker or replica to start takes a lease and seeds; the others wait
+    for its "seeded" mark and join the world as it is (a restart keeps it:
+    POST /__admin/reset starts it over). A seeder that dies lets its lease
+    expire, and the next one to start takes over.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while runtime.shared.get(WORLD, SEEDED) is None:
+        if runtime.shared.claim(SEEDING, SEEDING_LEASE_SECONDS):
+            try:
+                for tenant in runtime.fixtures.tenants:
+                    reseed(runtime, tenant)
+                first_start()
+                runtime.shared.put(WORLD, SEEDED, {"seed": runtime.settings.seed})
+            finally:
+                runtime.shared.release(SEEDING)
+            return True
+        if time.monotonic() > deadline:
+            raise StoreUnavailable(f"the shared world was not seeded within {wait_seconds:.0f} s "
+                                   "by the worker that claimed it")
+        time.sleep(0.05)
+    return False
 
 
 def restart(runtime: Runtime) -> None:
@@ -110,10 +150,11 @@ def restart(runtime: Runtime) -> None:
     for tenant in runtime.store.tenants():
         if not is_default(runtime, tenant) and tenant not in runtime.start_state:
             runtime.store.drop_tenant(tenant)
-            runtime.tenant_seeds.pop(tenant, None)
+            runtime.shared.delete(SEEDS, tenant)
     for tenant in [*runtime.fixtures.tenants, *runtime.start_state]:
         reseed(runtime, tenant)
-    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs)
+    runtime.tokens.forget_granted()
+    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs, runtime.shared)
     for tenant in runtime.start_state:
         if not is_default(runtime, tenant):
             _grant(runtime, tenant, Credentials.for_tenant(tenant))
@@ -156,12 +197,16 @@ def create(runtime: Runtime, name: str, seed: int | None = None) -> Credentials:
     check_name(name)
     creds = Credentials.for_tenant(name)
     with _lock:
+        exists = conflict(f"Tenant '{name}' exists already.", resource_id=name)
         if runtime.store.has_tenant(name):
-            raise conflict(f"Tenant '{name}' exists already.", resource_id=name)
+            raise exists
         taken = _taken(runtime, creds)
         if taken:
             raise conflict(f"The credentials of tenant '{name}' are taken.", *taken)
-        runtime.tenant_seeds[name] = runtime.settings.seed if seed is None else seed
+        # The seed entry is the claim on the name: of two workers creating it, one wins.
+        if not runtime.shared.put_new(SEEDS, name, runtime.settings.seed if seed is None
+                                      else seed):
+            raise exists
         reseed(runtime, name)
         _grant(runtime, name, creds)
     return creds
@@ -187,7 +232,7 @@ def drop(runtime: Runtime, name: str) -> None:
                            resource_id=name)
         runtime.tokens.remove_tenant(name)
         runtime.store.drop_tenant(name)
-        runtime.tenant_seeds.pop(name, None)
+        runtime.shared.delete(SEEDS, name)
         runtime.start_state.pop(name, None)
 
 

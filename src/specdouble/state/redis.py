@@ -52,14 +52,14 @@ _UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 _WIDE = b"W"
 
 
-def _dumps(record: Record) -> bytes:
+def encode(record: Any) -> bytes:
     try:
         return orjson.dumps(record)
     except TypeError:
         return _WIDE + dumps(record)
 
 
-def _loads(raw: bytes) -> Any:
+def decode(raw: bytes) -> Any:
     if raw.startswith(_WIDE):
         return json.loads(raw[1:])
     return orjson.loads(raw)
@@ -105,10 +105,10 @@ class _RedisTransaction:
     def get(self, collection: str, key: str) -> Record | None:
         staged = self._staged.get(collection, {})
         raw = staged[key] if key in staged else self._pipe.hget(self._keys.records(collection), key)
-        return None if raw is None else _loads(raw)
+        return None if raw is None else decode(raw)
 
     def put(self, collection: str, key: str, record: Record) -> None:
-        self._staged.setdefault(collection, {})[key] = _dumps(record)
+        self._staged.setdefault(collection, {})[key] = encode(record)
 
     def delete(self, collection: str, key: str) -> bool:
         existed = self.get(collection, key) is not None
@@ -141,7 +141,7 @@ class _RedisTransaction:
         for key in keys:
             raw = staged[key] if key in staged else fetched[key]
             if raw is not None:
-                out.append(_loads(raw))
+                out.append(decode(raw))
         return out
 
     def next_sequence(self, name: str) -> int:
@@ -208,13 +208,18 @@ class RedisStore:
                 f"the state store Redis at {redacted(self.url)} is unreachable ({err})") from None
 
     @contextmanager
-    def _reachable(self) -> Iterator[None]:
+    def reachable(self) -> Iterator[None]:
         """A lost Redis becomes the operation's documented 500."""
         try:
             yield
         except _UNREACHABLE as err:
             raise Problem(500, "The mock's state store (Redis) is unreachable.",
                           [f"state: Redis at {redacted(self.url)}: {err}"]) from None
+
+    @property
+    def client(self) -> redis.Redis:
+        """The connection pool, shared with the server state kept beside the data."""
+        return self._client
 
     def close(self) -> None:
         self._client.close()
@@ -227,7 +232,7 @@ class RedisStore:
     @contextmanager
     def transaction(self, tenant: str) -> Iterator[_RedisTransaction]:
         keys = self._keys(tenant)
-        with self._reachable(), self._client.pipeline() as pipe:
+        with self.reachable(), self._client.pipeline() as pipe:
             pipe.watch(keys.version)
             if not pipe.sismember(self._tenants_key, tenant):
                 raise UnknownTenant(tenant)
@@ -252,17 +257,17 @@ class RedisStore:
             tx.commit()
 
     def has_tenant(self, tenant: str) -> bool:
-        with self._reachable():
+        with self.reachable():
             return bool(self._client.sismember(self._tenants_key, tenant))
 
     def tenants(self) -> list[str]:
-        with self._reachable():
+        with self.reachable():
             return sorted(name.decode() for name in self._client.smembers(self._tenants_key))
 
     def _atomically(self, tenant: str, work: Any) -> Any:
         """``work(pipe, keys, collections)`` under WATCH, retried while others commit."""
         keys = self._keys(tenant)
-        with self._reachable(), self._client.pipeline() as pipe:
+        with self.reachable(), self._client.pipeline() as pipe:
             for _ in range(MAX_ATTEMPTS):
                 try:
                     pipe.watch(keys.version)
@@ -279,7 +284,7 @@ class RedisStore:
         pipe.delete(*doomed)
 
     def load_tenant(self, tenant: str, data: TenantData) -> None:
-        encoded = {name: {k: _dumps(r) for k, r in records.items()}
+        encoded = {name: {k: encode(r) for k, r in records.items()}
                    for name, records in data.items()}
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
@@ -313,7 +318,7 @@ class RedisStore:
             out: TenantData = {}
             for i, name in enumerate(collections):
                 records, order = replies[2 * i], replies[2 * i + 1]
-                out[name] = {k.decode(): _loads(records[k]) for k in order}
+                out[name] = {k.decode(): decode(records[k]) for k in order}
             return out
 
         return self._atomically(tenant, work)  # type: ignore[no-any-return]
@@ -333,7 +338,7 @@ class RedisStore:
 
     def flush(self) -> None:
         """Delete every key under this store's prefix (tests, a fresh start)."""
-        with self._reachable():
+        with self.reachable():
             batch = list(self._client.scan_iter(match=f"{self.prefix}:*", count=1000))
             if batch:
                 self._client.delete(*batch)

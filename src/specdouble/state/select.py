@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from specdouble.state.base import Store
 from specdouble.state.memory import MemoryStore
+from specdouble.state.server_state import MemoryServerState, ServerState
 
 SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -28,3 +29,12 @@ def open_store(state_url: str | None, prefix: str) -> Store:
 def is_shared(store: Store) -> bool:
     """True for stores several processes share (optimistic: units of work may conflict)."""
     return not isinstance(store, MemoryStore)
+
+
+def open_server_state(store: Store) -> ServerState:
+    """The server state that lives beside ``store``: shared exactly when the store is."""
+    if not is_shared(store):
+        return MemoryServerState()
+    from specdouble.state.redis_server_state import RedisServerState
+
+    return RedisServerState(store)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from specdouble.http.admin.handlers import documented_statuses
 from specdouble.http.runtime import Runtime
 from specdouble.journal import Journal
 from specdouble.problems import Problem
+from specdouble.state.base import TenantData
 
 
 def _read(path: Path, what: str) -> Any:
@@ -38,8 +39,8 @@ def _explain(path: Path, what: str, where: str, problem: Problem) -> ValueError:
     return ValueError(f"{what} file {path}: {where}: {problem.message} {details}")
 
 
-def load_faults(runtime: Runtime, path: Path) -> None:
-    """A list of rules (or ``{"faults": [...]}``, as GET /__admin/faults answers)."""
+def read_faults(runtime: Runtime, path: Path) -> list[dict[str, Any]]:
+    """A list of rules (or ``{"faults": [...]}``, as GET /__admin/faults answers), checked."""
     content = _read(path, "faults")
     if isinstance(content, dict) and "faults" in content:
         content = content["faults"]
@@ -52,18 +53,18 @@ def load_faults(runtime: Runtime, path: Path) -> None:
             item = {k: v for k, v in item.items()
                     if k not in ("id", "remaining", "hits") and v is not None}
         try:
-            rules.append(parse_rule(item, runtime.faults.new_id(), documented))
+            parse_rule(item, "fault-0", documented)
         except Problem as problem:
             raise _explain(path, "faults", f"rule [{index}]", problem) from None
-    for rule in rules:
-        runtime.faults.add(rule)
+        rules.append(item)
+    return rules
 
 
-def load_state(runtime: Runtime, path: Path) -> None:
-    """One export (``{tenant, collections}``) or a list of them; unknown tenants are created."""
+def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
+    """One export (``{tenant, collections}``) or a list of them, checked against the specs."""
     content = _read(path, "state")
     documents = content if isinstance(content, list) else [content]
-    checked = []
+    checked = {}
     for index, document in enumerate(documents):
         where = f"export [{index}]" if isinstance(content, list) else "export"
         tenant = document.get("tenant") if isinstance(document, dict) else None
@@ -71,22 +72,37 @@ def load_state(runtime: Runtime, path: Path) -> None:
             raise ValueError(f"state file {path}: {where}: needs a 'tenant' name")
         try:
             world.check_name(tenant, "tenant")
-            checked.append((tenant, records.check_state(document, runtime.specs)))
+            checked[tenant] = records.check_state(document, runtime.specs)
         except Problem as problem:
             raise _explain(path, "state", f"{where} (tenant {tenant})", problem) from None
-    for tenant, data in checked:
-        if not runtime.store.has_tenant(tenant):
-            world.create(runtime, tenant)
-        runtime.start_state[tenant] = data
-        runtime.store.load_tenant(tenant, data)
+    return checked
 
 
-def configure(runtime: Runtime) -> None:
-    """Size the journal, seed the fault dice, load the start-up files of the settings."""
+def configure(runtime: Runtime) -> bool:
+    """Size the journal, seed the fault dice, read the start-up files and start the world.
+
+    Every worker reads and checks the files (a reset goes back to the
+    ``--state`` import); only the one that seeds the world writes them into it:
+    unknown tenants of ``--state`` are created, ``--faults`` rules added.
+    True when this call seeded the world.
+    """
     settings = runtime.settings
-    runtime.journal = Journal(settings.journal_size, settings.journal_body_limit)
-    runtime.faults = FaultRules(random.Random(derive_seed(settings.seed, "faults")))
-    if settings.faults_file is not None:
-        load_faults(runtime, Path(settings.faults_file))
+    runtime.journal = Journal(settings.journal_size, settings.journal_body_limit,
+                              runtime.shared)
+    runtime.faults = FaultRules(random.Random(derive_seed(settings.seed, "faults")),
+                                runtime.shared)
+    rules = [] if settings.faults_file is None else read_faults(runtime,
+                                                                 Path(settings.faults_file))
     if settings.state_file is not None:
-        load_state(runtime, Path(settings.state_file))
+        runtime.start_state.update(read_state(runtime, Path(settings.state_file)))
+
+    def first_start() -> None:
+        for tenant, data in runtime.start_state.items():
+            if not runtime.store.has_tenant(tenant):
+                world.create(runtime, tenant)
+            runtime.store.load_tenant(tenant, data)
+        documented = documented_statuses(runtime)
+        for rule in rules:
+            runtime.faults.create(rule, documented)
+
+    return world.start(runtime, first_start)
