@@ -74,16 +74,21 @@ def test_missing_auth_fixture_is_a_clear_error(tmp_path: Path,
     assert "auth.yaml" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("argv", "hint"), [
-    (["serve", "--workers", "2"], "--state-url"),
-    (["serve", "--workers", "4", "--state-url", "redis://127.0.0.1:1/0"], "per --state-prefix"),
-])
-def test_more_than_one_worker_is_refused_with_the_way_out(
-    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str],
+def test_workers_on_memory_state_are_refused_with_the_way_out(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(argv, {}) == 2
+    assert main(["serve", "--workers", "2"], {}) == 2
     err = capsys.readouterr().err
-    assert "--workers" in err and hint in err
+    assert "--workers 2 needs --state-url" in err and "redis://" in err
+
+
+def test_workers_on_an_unreachable_redis_stop_before_any_worker_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = "redis://127.0.0.1:1/0"
+    assert main(["serve", "--port", "0", "--workers", "4", "--state-url", url], {}) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("specdouble: cannot start:") and url in err
 
 
 def test_workers_default_is_one() -> None:

@@ -7,12 +7,14 @@ one that prints.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from specdouble import __version__
 from specdouble.data.seeding import DEFAULT_SEED
@@ -29,6 +31,8 @@ from specdouble.settings import (
 from specdouble.state.base import StoreUnavailable
 
 ENV_PREFIX = "SPECDOUBLE_"
+# How long a worker may take to build its app before the server gives up on it.
+WORKER_START_SECONDS = 120
 
 DESCRIPTION = """\
 specdouble: a stateful mock of the Emporix Pick-pack, Emporix Customer
@@ -157,11 +161,11 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
                         help="prefix of every Redis key, so several mocks can share one Redis "
                              "(default: %(default)s)")
-    serve.add_argument("--workers", type=_positive_int, metavar="N",
-                       default=default("workers", 1, _positive_int),
-                       help="server processes (default: 1). Only 1 is offered: with the memory "
-                            "state each process would be a world of its own, and the Redis "
-                            "state does not share issued tokens, the journal or fault rules yet")
+    shared.add_argument("--workers", type=_positive_int, metavar="N",
+                        default=default("workers", 1, _positive_int),
+                        help="server processes on the one port (default: %(default)s). More "
+                             "than 1 needs --state-url: they then share one world (data, "
+                             "tokens, journal, faults), seeded by the first to start")
     serve.add_argument("--check-responses", action="store_true",
                        default=default("check-responses", False, _flag),
                        help="check every answer against its spec; violations are logged and "
@@ -192,11 +196,10 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     )
 
 
-def serve(settings: Settings, log_level: str, access_log: bool) -> None:
+def build_worker_app(settings: Settings) -> Any:
+    """One worker's app (uvicorn calls it in each worker process)."""
     # Connexion imports Starlette's test client, which warns about httpx on import.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    import uvicorn
-
     from specdouble.app import create_app
 
     app = create_app(settings)
@@ -205,10 +208,26 @@ def serve(settings: Settings, log_level: str, access_log: bool) -> None:
     # and then (the p99 of cheap requests went from ~80 ms to ~9 ms).
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
-                            access_log=access_log, lifespan="off")
-    server = uvicorn.Server(config)
+    return app
 
+
+def _banner(settings: Settings, port: int, workers: int) -> None:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    processes = f"; {workers} workers" if workers > 1 else ""
+    print(f"specdouble {__version__} serving on http://{host}:{port} "
+          f"(seed {settings.seed}{processes}; GET / lists the services)", flush=True)
+
+
+def serve(settings: Settings, log_level: str, access_log: bool, workers: int = 1) -> None:
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    if workers > 1:
+        serve_workers(settings, log_level, access_log, workers)
+        return
+    import uvicorn
+
+    config = uvicorn.Config(build_worker_app(settings), host=settings.host, port=settings.port,
+                            log_level=log_level, access_log=access_log, lifespan="off")
+    server = uvicorn.Server(config)
     original_startup = server.startup
 
     async def startup(sockets: list | None = None) -> None:
@@ -218,12 +237,38 @@ def serve(settings: Settings, log_level: str, access_log: bool) -> None:
             for sock in srv.sockets:
                 port = sock.getsockname()[1]
                 break
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        print(f"specdouble {__version__} serving on http://{host}:{port} "
-              f"(seed {settings.seed}; GET / lists the services)", flush=True)
+        _banner(settings, port, 1)
 
     server.startup = startup  # type: ignore[method-assign]
     server.run()
+
+
+def serve_workers(settings: Settings, log_level: str, access_log: bool, workers: int) -> None:
+    """N uvicorn workers on one socket, one shared world; the banner once all serve.
+
+    This process starts the world first (checks the start files, seeds the
+    shared store unless it is seeded already), so a bad setting stops it here
+    with a clear message instead of N times in the workers.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from specdouble.app import available_services, build_runtime
+
+    build_runtime(settings, available_services(settings)).store.close()  # type: ignore[attr-defined]
+    config = uvicorn.Config(functools.partial(build_worker_app, settings), factory=True,
+                            host=settings.host, port=settings.port, workers=workers,
+                            log_level=log_level, access_log=access_log, lifespan="off")
+    sock = config.bind_socket()
+
+    class Workers(Multiprocess):
+        def init_processes(self) -> None:
+            super().init_processes()
+            if all(p.wait_until_ready(WORKER_START_SECONDS, self.should_exit)
+                   for p in self.processes):
+                _banner(settings, sock.getsockname()[1], workers)
+
+    Workers(config, sockets=[sock]).run()
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -233,17 +278,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if args.command != "serve":
         parser.print_help()
         return 2
-    if args.workers > 1:
-        where = ("the memory state is per process, so each worker would be a world of its "
-                 "own; keep the state in Redis with --state-url, and" if not args.state_url
-                 else "with --state-url,")
-        print(f"specdouble: cannot start: --workers {args.workers}: {where} issued tokens, the "
-              "journal and fault rules are not shared between processes yet; run one process "
-              "per --state-prefix instead", file=sys.stderr)
+    if args.workers > 1 and not args.state_url:
+        print(f"specdouble: cannot start: --workers {args.workers} needs --state-url: the "
+              "memory state is per process, so each worker would be a world of its own; "
+              "keep the state in Redis (--state-url redis://127.0.0.1:6379/0)", file=sys.stderr)
         return 2
     settings = settings_from(args, env)
     try:
-        serve(settings, args.log_level, args.access_log)
+        serve(settings, args.log_level, args.access_log, args.workers)
     except (FileNotFoundError, ValueError, StoreUnavailable) as err:
         print(f"specdouble: cannot start: {err}", file=sys.stderr)
         return 1

@@ -27,8 +27,8 @@ def event(event_id: str, order: str, product: str) -> dict[str, object]:
             "packedAmount": 0}
 
 
-def open_order(client: TestClient) -> tuple[str, str]:
-    orders = client.get("/__admin/state/acme").json()["collections"]["pickpack.orders"]
+def open_order(client: TestClient, tenant: str = "acme") -> tuple[str, str]:
+    orders = client.get(f"/__admin/state/{tenant}").json()["collections"]["pickpack.orders"]
     order = next(o for o in orders.values()
                  if o.get("packingStatus") != "CANCELLED" and o.get("entries"))
     return order["orderId"], order["entries"][0]["productId"]
@@ -72,6 +72,71 @@ def test_two_apps_on_one_redis_see_one_world(clients: list[TestClient]) -> None:
     assert second.post("/__admin/reset").status_code == 200  # a reset reaches every worker
     assert "shared-1" not in [e["eventId"] for e in
                               first.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+
+
+def test_a_token_issued_by_one_worker_is_accepted_by_the_other(
+        clients: list[TestClient]) -> None:
+    first, second, memory = clients
+    issued = first.post("/oauth/token", data={"grant_type": "client_credentials",
+                                              "client_id": "acme-client",
+                                              "client_secret": "acme-secret"})
+    assert issued.status_code == 200, issued.text
+    bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert second.get("/pick-pack/acme/events", headers=bearer).status_code == 200
+    assert memory.get("/pick-pack/acme/events", headers=bearer).status_code == 401
+
+
+def test_a_fault_counts_its_times_down_once_across_workers(clients: list[TestClient]) -> None:
+    first, second, _ = clients
+    rule = first.post("/__admin/faults", json={"operationId": "listEvents", "status": 500,
+                                               "times": 3}).json()
+    answers = [client.get("/pick-pack/acme/events", headers=ACME_ALL).status_code
+               for client in (second, first) * 3]
+    assert answers == [500, 500, 500, 200, 200, 200]
+    assert second.get("/__admin/faults").json()["faults"] == []
+    journal = first.get("/__admin/requests", params={"operationId": "listEvents"}).json()
+    assert [e["fault"] for e in journal["requests"]] == [None] * 3 + [rule["id"]] * 3
+
+
+def test_one_journal_serves_every_worker(clients: list[TestClient]) -> None:
+    first, second, _ = clients
+    first.get("/pick-pack/acme/events", headers=ACME_ALL)
+    second.get("/customer-management/acme/contact-assignments", headers=ACME_ALL)
+    listed = first.get("/__admin/requests").json()["requests"]
+    assert [e["operationId"] for e in listed] == ["listContactAssignments", "listEvents"]
+    assert listed[0]["id"] == listed[1]["id"] + 1  # one id sequence, too
+    assert second.delete("/__admin/requests").status_code == 204
+    assert first.get("/__admin/requests").json()["requests"] == []
+
+
+def test_a_tenant_created_on_one_worker_lives_on_every_worker(
+        clients: list[TestClient]) -> None:
+    first, second, _ = clients
+    created = first.post("/__admin/tenants", json={"name": "qashared", "seed": 7})
+    assert created.status_code == 201, created.text
+    token = {"Authorization": f"Bearer {created.json()['tokens']['all']}"}
+    assert second.get("/pick-pack/qashared/events", headers=token).status_code == 200
+    assert second.post("/__admin/tenants", json={"name": "qashared"}).status_code == 409
+    seeded = second.get("/__admin/state/qashared").json()
+    order, product = open_order(first, "qashared")
+    assert first.post("/pick-pack/qashared/events", json=event("gone", order, product),
+                      headers={**token, "saas-token": "text"}).status_code == 200
+    assert second.post("/__admin/reset", params={"tenant": "qashared"}).status_code == 200
+    assert first.get("/__admin/state/qashared").json() == seeded  # reset to seed 7's data
+    assert second.delete("/__admin/tenants/qashared").status_code == 204
+    assert first.get("/pick-pack/qashared/events", headers=token).status_code == 401
+
+
+def test_a_worker_that_starts_later_joins_the_world_as_it_is(
+        clients: list[TestClient]) -> None:
+    first, _, _ = clients
+    order, product = open_order(first)
+    assert first.post("/pick-pack/acme/events", json=event("before-join", order, product),
+                      headers=EVENT_HEADERS).status_code == 200
+    settings = first.app.runtime.settings  # type: ignore[attr-defined]
+    with CheckingClient(create_app(settings)) as late:
+        ids = [e["eventId"] for e in late.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+    assert "before-join" in ids  # the late worker did not seed the world again
 
 
 def test_a_lost_redis_answers_documented_500s_then_recovers(own_server: RedisServer) -> None:
