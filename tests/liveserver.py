@@ -1,4 +1,4 @@
-"""A real uvicorn server on a free loopback port, in a daemon thread, for live tests.
+"""Real servers on free loopback ports for live tests: uvicorn in a thread, or the command.
 
 Concurrency and streamed bodies only exist on a real socket: the in-process
 test client runs one request at a time and reads every body whole. The server
@@ -8,6 +8,10 @@ the ``with`` block ends (or with the test process: the thread is a daemon).
 
 from __future__ import annotations
 
+import queue
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -67,3 +71,44 @@ def distinct_packing_events(orders: dict[str, dict], count: int) -> list[dict]:
          "pickedAmount": 1, "packedAmount": 0}
         for i, (order, product) in zip(range(count), itertools.cycle(targets), strict=False)
     ]
+
+
+@contextmanager
+def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
+    """``specdouble serve --port 0 ARGS`` as its own process; yields the base URL it prints.
+
+    For what only the real command does: ``--workers`` processes on one socket.
+    The process (and its workers) is stopped with SIGTERM when the block exits.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "specdouble", "serve", "--host", "127.0.0.1", "--port", "0",
+         *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                raise RuntimeError(f"no banner within {timeout} s: {''.join(seen)}") from None
+            seen.append(line)
+            found = re.search(r"serving on (http://\S+)", line)
+            if found:
+                break
+        yield found.group(1)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,16 +1,15 @@
-"""One world across workers: four servers on one Redis, hundreds of requests at once.
+"""One world across workers: ``serve --workers 4`` on one Redis, hundreds of requests at once.
 
-Each server is its own app with its own RedisStore and connections (as a
-uvicorn worker process would be); requests are spread over them round-robin.
-Atomicity then rests on Redis alone (WATCH/MULTI and replays), which is what
-these tests check: no lost or doubled write, exactly one winner where the
-rules allow one.
+The command as users start it: four uvicorn worker processes on one socket,
+the kernel spreading connections over them. Atomicity then rests on Redis
+alone (WATCH/MULTI, replays, atomic counters), which is what these tests
+check: no lost or doubled write, exactly one winner where the rules allow
+one, fault ``times`` counted down once, tokens and the journal shared.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import threading
 import uuid
 from collections import Counter
@@ -22,8 +21,7 @@ import httpx
 import pytest
 import redis as redis_client
 
-from specdouble.settings import Settings
-from tests.liveserver import Live, distinct_packing_events, live_server
+from tests.liveserver import distinct_packing_events, served
 from tests.redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.live
@@ -38,37 +36,33 @@ TIMEOUT = httpx.Timeout(60.0)
 
 
 @pytest.fixture(scope="module")
-def workers() -> Iterator[list[Live]]:
+def server() -> Iterator[str]:
+    """The base URL of ``specdouble serve --workers 4`` on a Redis of its own."""
     redis = RedisServer(redis_binary())
     redis.start()
-    settings = Settings(state_url=redis.url, state_prefix=f"conc-{uuid.uuid4().hex[:8]}")
-    with ExitStack() as stack:
-        stack.callback(redis.stop)
-        yield [stack.enter_context(live_server(settings)) for _ in range(WORKERS)]
+    try:
+        with served("--workers", str(WORKERS), "--state-url", redis.url,
+                    "--state-prefix", f"conc-{uuid.uuid4().hex[:8]}") as base:
+            yield base
+    finally:
+        redis.stop()
 
 
 @pytest.fixture
-def admin(workers: list[Live]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=workers[-1].base_url, timeout=TIMEOUT) as client:
+def admin(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=TIMEOUT) as client:
         assert client.post("/__admin/reset").status_code == 200
+        assert client.delete("/__admin/requests").status_code == 204
         yield client
 
 
-def fire(workers: list[Live], requests: list[tuple[str, str, dict[str, Any]]]
-         ) -> list[httpx.Response]:
-    """Send every (method, path, kwargs) at once, round-robin over the workers."""
+def fire(server: str, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
+    """Send every (method, path, kwargs) at once over many connections."""
 
     async def run() -> list[httpx.Response]:
-        clients = [httpx.AsyncClient(base_url=w.base_url, limits=LIMITS, timeout=TIMEOUT)
-                   for w in workers]
-        try:
+        async with httpx.AsyncClient(base_url=server, limits=LIMITS, timeout=TIMEOUT) as client:
             return list(await asyncio.gather(
-                *(client.request(method, path, **kwargs) for client, (method, path, kwargs)
-                  in zip(itertools.cycle(clients), requests, strict=False))
-            ))
-        finally:
-            for client in clients:
-                await client.aclose()
+                *(client.request(method, path, **kwargs) for method, path, kwargs in requests)))
 
     return asyncio.run(run())
 
@@ -79,12 +73,10 @@ def collections(admin: httpx.Client) -> dict[str, dict[str, Any]]:
     return response.json()["collections"]
 
 
-def test_events_on_four_workers_all_land_exactly_once(
-    workers: list[Live], admin: httpx.Client
-) -> None:
+def test_events_on_four_workers_all_land_exactly_once(server: str, admin: httpx.Client) -> None:
     before = collections(admin)
     events = distinct_packing_events(before["pickpack.orders"], PARALLEL)
-    responses = fire(workers, [("POST", "/pick-pack/acme/events",
+    responses = fire(server, [("POST", "/pick-pack/acme/events",
                                 {"json": e, "headers": EVENT_HEADERS}) for e in events])
 
     assert [r.status_code for r in responses] == [200] * PARALLEL, {
@@ -104,7 +96,7 @@ def test_events_on_four_workers_all_land_exactly_once(
 
 
 def test_puts_with_one_version_on_four_workers_have_one_winner(
-    workers: list[Live], admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     before = collections(admin)
     assignment_id, stored = next(iter(before["cm.contactAssignments"].items()))
@@ -116,7 +108,7 @@ def test_puts_with_one_version_on_four_workers_have_one_winner(
          "metadata": {"version": version}}
         for i in range(PARALLEL)
     ]
-    responses = fire(workers, [("PUT", f"{CM}/{assignment_id}", {"json": b, "headers": ACME})
+    responses = fire(server, [("PUT", f"{CM}/{assignment_id}", {"json": b, "headers": ACME})
                                for b in bodies])
 
     statuses = Counter(r.status_code for r in responses)
@@ -128,7 +120,7 @@ def test_puts_with_one_version_on_four_workers_have_one_winner(
 
 
 def test_creates_of_one_pair_on_four_workers_give_one_201(
-    workers: list[Live], admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     before = collections(admin)
     taken = {(a["legalEntity"]["id"], a["customer"]["id"])
@@ -137,7 +129,7 @@ def test_creates_of_one_pair_on_four_workers_give_one_201(
         (le, c) for le in sorted(before["cm.legalEntities"]) for c in sorted(before["cm.customers"])
         if (le, c) not in taken)
     body = {"legalEntity": {"id": legal_entity}, "customer": {"id": customer}, "type": "CONTACT"}
-    responses = fire(workers, [("POST", CM, {"json": body, "headers": ACME})] * PARALLEL)
+    responses = fire(server, [("POST", CM, {"json": body, "headers": ACME})] * PARALLEL)
 
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: PARALLEL - 1}, statuses
@@ -155,11 +147,11 @@ def test_redis_killed_mid_traffic_leaves_no_half_written_change(tmp_path: Any) -
     event is stored once, and every stored event moved its order entry exactly once."""
     redis = RedisServer(redis_binary(), directory=str(tmp_path), durable=True)
     redis.start()
-    settings = Settings(state_url=redis.url, state_prefix="kill")
     with ExitStack() as stack:
         stack.callback(redis.stop)
-        servers = [stack.enter_context(live_server(settings)) for _ in range(WORKERS)]
-        with httpx.Client(base_url=servers[0].base_url, timeout=TIMEOUT) as admin:
+        servers = stack.enter_context(served("--workers", str(WORKERS), "--state-url", redis.url,
+                                             "--state-prefix", "kill"))
+        with httpx.Client(base_url=servers, timeout=TIMEOUT) as admin:
             before = collections(admin)
             order = next(o for o in before["pickpack.orders"].values()
                          if o.get("packingStatus") != "CANCELLED" and o.get("entries"))
@@ -217,3 +209,32 @@ def test_redis_killed_mid_traffic_leaves_no_half_written_change(tmp_path: Any) -
                 return next(e["pickedCount"] for e in entries if e["productId"] == product)
 
             assert picked(after) - picked(before) == landed
+
+
+def test_a_fault_with_times_fires_exactly_that_often_across_workers(
+    server: str, admin: httpx.Client
+) -> None:
+    rule = admin.post("/__admin/faults", json={"operationId": "listEvents", "status": 500,
+                                               "times": 25})
+    assert rule.status_code == 201, rule.text
+    responses = fire(server, [("GET", "/pick-pack/acme/events", {"headers": ACME})] * PARALLEL)
+
+    assert Counter(r.status_code for r in responses) == {500: 25, 200: PARALLEL - 25}
+    assert admin.get("/__admin/faults").json()["faults"] == []
+    journal = admin.get("/__admin/requests", params={"operationId": "listEvents"}).json()
+    assert journal["count"] == PARALLEL  # every worker wrote into the one journal
+    assert Counter(e["fault"] for e in journal["requests"]) == {rule.json()["id"]: 25,
+                                                                None: PARALLEL - 25}
+    assert len({e["id"] for e in journal["requests"]}) == PARALLEL
+
+
+def test_tokens_issued_by_any_worker_open_every_worker(server: str, admin: httpx.Client) -> None:
+    form = {"grant_type": "client_credentials", "client_id": "acme-client",
+            "client_secret": "acme-secret"}
+    issued = fire(server, [("POST", "/oauth/token", {"data": form})] * 16)
+    tokens = [r.json()["access_token"] for r in issued if r.status_code == 200]
+    assert len(set(tokens)) == 16
+    reads = fire(server, [("GET", "/pick-pack/acme/events",
+                           {"headers": {"Authorization": f"Bearer {token}"}})
+                          for token in tokens for _ in range(8)])
+    assert Counter(r.status_code for r in reads) == {200: len(reads)}
