@@ -155,7 +155,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                             "of them, imported at start; an unknown tenant is created")
     shared = serve.add_argument_group("shared state (several workers or replicas, one world)")
     shared.add_argument("--state-url", metavar="URL", default=default("state-url", None),
-                        help="keep the state in Redis, e.g. redis://127.0.0.1:6379/0 "
+                        help="keep the state in Redis, e.g. redis://127.0.0.1:6379/0; the "
+                             "world there is seeded once and outlives restarts "
                              "(default: process memory)")
     shared.add_argument("--state-prefix", metavar="PREFIX",
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
