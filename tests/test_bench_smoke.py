@@ -38,3 +38,33 @@ def test_bench_harness_runs_one_short_round(tmp_path: Path, monkeypatch: pytest.
         assert row["errors"] == 0, (name, row)
     assert doc["sustained"]["specdouble"]["errors"] == 0
     assert doc["startups"][0]["seconds"] > 0
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None or shutil.which("redis-server") is None,
+                    reason="wrk or redis-server is not installed")
+def test_workers_bench_runs_memory_and_redis_configs(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.workers import main
+
+    code = main(["--workers-list", "1,2", "--scenarios", "read", "--rounds", "1",
+                 "--duration", "1", "--warmup", "0", "--connections", "4",
+                 "--results", str(tmp_path)])
+
+    assert code == 0
+    [written] = tmp_path.glob("workers-*.json")
+    doc = json.loads(written.read_text())
+    configs = {"memory-1", "redis-1", "redis-2"}
+    rows = doc["summary"]["read"]
+    assert set(rows) == configs
+    for name, row in rows.items():
+        assert row["requests"] > 0, name
+        assert row["errors"] == 0, (name, row)
+    # The Redis configs really went through Redis; the baseline never did.
+    assert rows["memory-1"]["redis_commands_per_request"] == 0
+    assert rows["redis-1"]["redis_commands_per_request"] > 0
+    assert rows["redis-2"]["redis_commands_per_request"] > 0
+    ratios = doc["ratio_rps_to_memory_1"]["read"]
+    assert set(ratios) == configs
+    assert all(ratios[name] is not None and ratios[name] > 0 for name in configs)
+    assert ratios["memory-1"] == 1.0
