@@ -17,7 +17,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from specdouble.app import create_app  # noqa: E402
 from specdouble.http.runtime import Runtime  # noqa: E402
 from specdouble.http.world import restart  # noqa: E402
-from tests.redisserver import backend_settings  # noqa: E402
+from tests.redisserver import backend_settings, suite_backends  # noqa: E402
 
 ACME_ALL = {"Authorization": "Bearer acme-all"}
 ACME_VIEW = {"Authorization": "Bearer acme-view"}
@@ -29,10 +29,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture(scope="session", params=suite_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where the state of the test apps lives: every HTTP test runs on memory and on Redis.
+
+    ``SPECDOUBLE_TEST_BACKEND=memory`` (or ``redis``) runs one of them only.
+    """
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def shared_app() -> AsyncApp:
-    """One app for the session: building one parses five specs and seeds two tenants."""
-    return create_app(backend_settings())
+def shared_app(backend: str) -> AsyncApp:
+    """One app per backend for the session: building one parses the specs and seeds."""
+    return create_app(backend_settings(backend))
 
 
 @pytest.fixture
@@ -79,12 +88,12 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def make_client() -> Iterator[Callable[..., TestClient]]:
+def make_client(backend: str) -> Iterator[Callable[..., TestClient]]:
     """A client on an app built with some settings changed: make_client(seed=7)."""
     opened: list[TestClient] = []
 
     def build(**changes: Any) -> TestClient:
-        test_client = CheckingClient(create_app(backend_settings(**changes)))
+        test_client = CheckingClient(create_app(backend_settings(backend, **changes)))
         test_client.__enter__()
         opened.append(test_client)
         return test_client

@@ -113,35 +113,41 @@ def redis_store(redis_server: RedisServer) -> Iterator[RedisStore]:
     store.close()
 
 
-# --- the whole suite on Redis: SPECDOUBLE_TEST_BACKEND=redis ------------------------------
+# --- the HTTP suite on both backends: the ``backend`` fixture of tests/conftest.py ------------
 
 BACKEND_ENV = "SPECDOUBLE_TEST_BACKEND"
+BACKENDS = ("memory", "redis")
 _suite_server: list[RedisServer] = []
 
 
-def suite_backend() -> str:
-    backend = os.environ.get(BACKEND_ENV, "memory").strip().lower() or "memory"
-    if backend not in {"memory", "redis"}:
-        raise pytest.UsageError(f"{BACKEND_ENV} must be memory or redis, got {backend!r}")
-    return backend
+def suite_backends() -> list[str]:
+    """The backends the HTTP tests run on: both unless SPECDOUBLE_TEST_BACKEND names one."""
+    chosen = os.environ.get(BACKEND_ENV, "both").strip().lower() or "both"
+    if chosen == "both":
+        return list(BACKENDS)
+    if chosen not in BACKENDS:
+        raise pytest.UsageError(f"{BACKEND_ENV} must be memory, redis or both, got {chosen!r}")
+    return [chosen]
 
 
-def backend_settings(**changes: Any) -> Settings:
-    """Settings for a test app on the backend the run asked for (memory by default).
+def suite_redis() -> RedisServer:
+    """One redis-server for the whole run's Redis-backed apps (a loud skip without one)."""
+    if not _suite_server:
+        server = RedisServer(redis_binary())
+        server.start()
+        atexit.register(server.stop)
+        _suite_server.append(server)
+    return _suite_server[0]
+
+
+def backend_settings(backend: str, **changes: Any) -> Settings:
+    """Settings for a test app on ``backend``.
 
     On Redis every app gets a key prefix of its own, so each is its own world,
     as separate memory apps are; one redis-server serves the whole run.
     """
     settings = dataclasses.replace(Settings(), **changes)
-    if suite_backend() == "memory" or "state_url" in changes:
+    if backend == "memory" or "state_url" in changes:
         return settings
-    if not _suite_server:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise pytest.UsageError(f"{BACKEND_ENV}=redis needs redis-server: {NO_REDIS}")
-        server = RedisServer(binary)
-        server.start()
-        atexit.register(server.stop)
-        _suite_server.append(server)
-    return dataclasses.replace(settings, state_url=_suite_server[0].url,
+    return dataclasses.replace(settings, state_url=suite_redis().url,
                                state_prefix=f"suite-{uuid.uuid4().hex[:10]}")

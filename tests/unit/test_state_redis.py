@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from tests.redisserver import (
@@ -22,6 +25,7 @@ from specdouble.state.redis import RedisStore, redacted
 from specdouble.state.select import open_store
 
 BIG = 2**80 + 1
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -170,3 +174,50 @@ def test_a_connection_cut_mid_transaction_is_a_conflict_then_succeeds(
     admin.close()
     run_transaction(store, "acme", lambda tx: tx.put("things", "b", {"id": "b"}))
     assert sorted(store.export_tenant("acme")["things"]) == ["a", "b"]
+
+
+def elsewhere(work: Callable[[], T]) -> T:
+    """Run ``work`` as another request would: in a context of its own."""
+    return contextvars.Context().run(work)
+
+
+def write(store: RedisStore, key: str) -> None:
+    with store.transaction("acme") as tx:
+        tx.put("things", key, {"id": key})
+
+
+def test_a_priority_lease_makes_other_writers_give_way(store: RedisStore) -> None:
+    other = RedisStore(store.url, store.prefix)
+
+    def other_holds() -> bool:
+        with other.priority("acme") as held:
+            return held
+
+    def other_reads() -> list[str]:
+        with other.transaction("acme") as tx:
+            return tx.keys("things")
+
+    try:
+        with store.priority("acme") as held:
+            assert held is True
+            assert elsewhere(other_holds) is False  # one holder at a time
+            with pytest.raises(TransactionConflict):
+                elsewhere(lambda: write(other, "b"))
+            assert elsewhere(other_reads) == ["a"]  # reads are never held back
+            write(store, "c")  # the holder's own write wins
+        elsewhere(lambda: write(other, "b"))  # released: everyone writes again
+        assert elsewhere(other_reads) == ["a", "c", "b"]
+    finally:
+        other.close()
+
+
+def test_taking_the_lease_aborts_a_write_in_flight(store: RedisStore) -> None:
+    def take_the_lease() -> None:
+        with store.priority("acme"):
+            pass
+
+    with pytest.raises(TransactionConflict), store.transaction("acme") as tx:
+        tx.put("things", "b", {"id": "b"})
+        elsewhere(take_the_lease)
+    with store.transaction("acme") as tx:
+        assert tx.get("things", "b") is None

@@ -3,8 +3,10 @@
 The Redis store is optimistic: a transaction that finds its tenant changed by
 another worker writes nothing and raises TransactionConflict. A ``with`` body
 cannot be re-run, but the request can: this middleware keeps the request body,
-and while no byte of the answer has gone out, runs the request again, a bounded
-number of times, before answering the documented 500.
+and while no byte of the answer has gone out, runs the request again after a
+random backoff, a bounded number of times, before answering the documented 500.
+A request that keeps losing asks for the tenant's priority lease, so under a
+storm of writers to one tenant every request still gets its turn.
 
 It also heals a Redis that lost its data (restarted without persistence,
 flushed): a default tenant found missing is seeded again, once, and the
@@ -16,19 +18,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from typing import cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specdouble.http import world
 from specdouble.http.runtime import get_runtime
 from specdouble.problems import Problem
-from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict, UnknownTenant
+from specdouble.state.base import (
+    MAX_ATTEMPTS,
+    OptimisticStore,
+    TransactionConflict,
+    UnknownTenant,
+)
 
 log = logging.getLogger("specdouble")
 
 
+# Replays of one request before its documented 500. Each conflict means another
+# writer committed, so the world moves on; backing off lets a loser get its turn:
+# with 4 workers writing one tenant, 20 replays without backoff were not enough.
+REQUEST_ATTEMPTS = 3 * MAX_ATTEMPTS
+# After this many lost attempts the request asks for the tenant's priority lease.
+PRIORITY_AFTER = 8
+BACKOFF_BASE_SECONDS = 0.002
+BACKOFF_CAP_SECONDS = 0.064
+
+
+def backoff(attempt: int) -> float:
+    """Capped exponential backoff with full jitter, so losers do not collide in lock step."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt))
+
+
 class ConflictRetryMiddleware:
-    def __init__(self, app: ASGIApp, attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(self, app: ASGIApp, attempts: int = REQUEST_ATTEMPTS) -> None:
         self.app = app
         self.attempts = attempts
 
@@ -38,6 +61,7 @@ class ConflictRetryMiddleware:
             return
         messages = await _read_body(receive)
         restored = False
+        starved: str | None = None  # the tenant this request keeps losing on
         for attempt in range(self.attempts):
             sent = False
             replay = _replayer(messages, receive)
@@ -48,17 +72,23 @@ class ConflictRetryMiddleware:
                 await send(message)
 
             try:
-                await self.app(scope, replay, tracking_send)
+                if starved is None:
+                    await self.app(scope, replay, tracking_send)
+                else:
+                    store = cast(OptimisticStore, get_runtime().store)
+                    with store.priority(starved):
+                        await self.app(scope, replay, tracking_send)
                 return
             except UnknownTenant as missing:
                 if sent or restored or not _restore(missing.tenant):
                     raise
                 restored = True
-            except TransactionConflict:
+            except TransactionConflict as lost:
                 if sent:
                     raise
-                # Jitter so the same writers do not collide again in lock step.
-                await asyncio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
+                if attempt + 1 >= PRIORITY_AFTER:
+                    starved = lost.tenant
+                await asyncio.sleep(backoff(attempt))
         raise Problem(500, "The mock's state store is too busy: this request kept losing to "
                       "concurrent writers.",
                       [f"state: {self.attempts} attempts conflicted with other writers"])

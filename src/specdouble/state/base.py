@@ -29,6 +29,10 @@ class TransactionConflict(Exception):
     again (``run_transaction``, or the HTTP retry middleware replays the request).
     """
 
+    def __init__(self, tenant: str) -> None:
+        super().__init__(tenant)
+        self.tenant = tenant
+
 
 class Transaction(Protocol):
     """One tenant's view during a unit of work."""
@@ -78,6 +82,13 @@ class Store(Protocol):
         """A deep copy of a tenant's data."""
 
     def drop_tenant(self, tenant: str) -> bool: ...
+
+
+class OptimisticStore(Store, Protocol):
+    """A store whose units of work may lose to other processes (TransactionConflict)."""
+
+    def priority(self, tenant: str) -> AbstractContextManager[bool]:
+        """While the block runs, this context's writes to ``tenant`` win over others'."""
 
 
 def iter_records(data: TenantData) -> Iterator[tuple[str, str, Record]]:

@@ -12,6 +12,7 @@ Layout, every key under ``<prefix>:``::
 
     tenants                    SET    tenant names
     t:<tenant>:version         STRING bumped by every commit (the WATCHed key)
+    t:<tenant>:lease           STRING a writer's priority lease (SET NX PX), WATCHed too
     t:<tenant>:order           STRING insertion counter (scores of the order sets)
     t:<tenant>:seq             HASH   sequence name -> last value
     t:<tenant>:cols            SET    collection names
@@ -22,9 +23,11 @@ Layout, every key under ``<prefix>:``::
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -44,6 +47,10 @@ from specdouble.state.base import (
 )
 
 DEFAULT_PREFIX = "specdouble"
+# How long a writer's priority lease lasts at most (it is released when its request ends).
+LEASE_MS = 2000
+# tenant -> lease token of the writer running in this context (see RedisStore.priority)
+_leases: ContextVar[dict[str, bytes]] = ContextVar("specdouble_redis_leases")
 _UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 
 
@@ -82,6 +89,7 @@ class _Keys:
         self.order = f"{base}:order"
         self.seq = f"{base}:seq"
         self.cols = f"{base}:cols"
+        self.lease = f"{base}:lease"
         self._base = base
 
     def records(self, collection: str) -> str:
@@ -154,7 +162,12 @@ class _RedisTransaction:
     def commit(self) -> None:
         """Apply the staged writes atomically, or raise TransactionConflict."""
         pipe, keys = self._pipe, self._keys
-        order = int(pipe.get(keys.order) or 0) if self._staged else 0
+        order = 0
+        if self._staged or self._sequences:
+            raw_order, holder = pipe.mget(keys.order, keys.lease)
+            if holder is not None and holder != _leases.get({}).get(self.tenant):
+                raise TransactionConflict(self.tenant)  # a starved writer has its turn
+            order = int(raw_order or 0)
         pipe.multi()
         for collection, changes in self._staged.items():
             puts = {k: v for k, v in changes.items() if v is not None}
@@ -196,6 +209,10 @@ class RedisStore:
             url, socket_connect_timeout=2, socket_timeout=5,
             retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError],
         )
+        # Delete the lease only if it is still ours (it may have lapsed and moved on).
+        self._release = self._client.register_script(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
+            "end return 0")
 
     # --- connection ---------------------------------------------------------------
 
@@ -233,7 +250,7 @@ class RedisStore:
     def transaction(self, tenant: str) -> Iterator[_RedisTransaction]:
         keys = self._keys(tenant)
         with self.reachable(), self._client.pipeline() as pipe:
-            pipe.watch(keys.version)
+            pipe.watch(keys.version, keys.lease)
             if not pipe.sismember(self._tenants_key, tenant):
                 raise UnknownTenant(tenant)
             tx = _RedisTransaction(tenant, keys, pipe)
@@ -255,6 +272,31 @@ class RedisStore:
                     raise TransactionConflict(tenant) from err
                 raise
             tx.commit()
+
+    @contextmanager
+    def priority(self, tenant: str) -> Iterator[bool]:
+        """Let this context's writes to ``tenant`` win: True while the lease is held.
+
+        For a request that kept losing to other writers: while it holds the
+        tenant's lease, every other writer's commit gives way (and one taking
+        the lease aborts the commits in flight, which WATCH it). The lease
+        lapses by itself should its holder die. False, and no effect, when
+        another writer holds it already.
+        """
+        key = self._keys(tenant).lease
+        token = secrets.token_bytes(12)
+        with self.reachable():
+            taken = bool(self._client.set(key, token, nx=True, px=LEASE_MS))
+        if not taken:
+            yield False
+            return
+        held = _leases.set({**_leases.get({}), tenant: token})
+        try:
+            yield True
+        finally:
+            _leases.reset(held)
+            with self.reachable():
+                self._release(keys=[key], args=[token])
 
     def has_tenant(self, tenant: str) -> bool:
         with self.reachable():
