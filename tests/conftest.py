@@ -17,7 +17,13 @@ from starlette.testclient import TestClient  # noqa: E402
 from specdouble.app import create_app  # noqa: E402
 from specdouble.http.runtime import Runtime  # noqa: E402
 from specdouble.http.world import restart  # noqa: E402
-from tests.redisserver import backend_settings, suite_backends  # noqa: E402
+from tests.redisserver import (  # noqa: E402, F401  (the real redis-server fixtures)
+    backend_settings,
+    own_server,
+    redis_server,
+    redis_store,
+    suite_backends,
+)
 
 ACME_ALL = {"Authorization": "Bearer acme-all"}
 ACME_VIEW = {"Authorization": "Bearer acme-view"}

@@ -1,6 +1,6 @@
 """A real ``redis-server`` on a free loopback port, for the Redis backend's tests.
 
-Import the fixtures into a test module (``from tests.redisserver import redis_server``).
+tests/conftest.py registers the fixtures for every test folder.
 Without the binary the tests skip, and say so loudly (a warning in the summary too):
 ``apt-get install -y redis-server`` makes them run.
 """

@@ -8,7 +8,9 @@ spec's links: create -> get / upsert / delete -> get 404.
 
 from __future__ import annotations
 
+import uuid
 import zlib
+from typing import Any
 
 import hypothesis.strategies as st
 import schemathesis
@@ -17,7 +19,9 @@ from schemathesis.core.parameters import ParameterLocation
 
 from specdouble.app import create_app
 from specdouble.http.world import reseed
+from specdouble.settings import Settings
 from tests.contract import all_checks, load_schema
+from tests.redisserver import RedisServer
 
 FIELDS = st.sampled_from(
     [
@@ -80,38 +84,40 @@ CUSTOMERS = [
 WRITES = {"createContactAssignment", "upsertContactAssignment"}
 
 
-STATEFUL_APP = create_app()
-stateful = load_schema("emporix-customer-management", headers=HEADERS, app=STATEFUL_APP)
+def machine_for(app: Any) -> type:
+    """The stateful test of the links over ``app``, a fresh acme per scenario."""
+    schema = load_schema("emporix-customer-management", headers=HEADERS, app=app)
+
+    class ContactAssignmentMachine(schema.as_state_machine()):  # type: ignore[misc]
+        """Pins the tenant to acme and points valid bodies at existing records.
+
+        Each scenario starts from freshly seeded data, so Hypothesis sees the same
+        world every time it replays one.
+        """
+
+        def setup(self) -> None:
+            reseed(app.runtime, "acme")
+            super().setup()
+
+        def before_call(self, case) -> None:
+            meta = case.meta
+            if meta is None or not meta.is_negative_at(ParameterLocation.PATH):
+                case.path_parameters["tenant"] = "acme"
+            negative_body = meta is not None and meta.is_negative_at(ParameterLocation.BODY)
+            operation_id = case.operation.definition.raw.get("operationId")
+            if isinstance(case.body, dict) and not negative_body and operation_id in WRITES:
+                pick = zlib.crc32(repr(sorted(map(str, case.body.items()))).encode())
+                case.body["legalEntity"] = {"id": LEGAL_ENTITIES[pick % 4]}
+                case.body["customer"] = {"id": CUSTOMERS[(pick // 4) % 4]}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
+
+    return ContactAssignmentMachine
 
 
-class ContactAssignmentMachine(stateful.as_state_machine()):  # type: ignore[misc]
-    """Pins the tenant to acme and points valid bodies at existing records.
-
-    Each scenario starts from freshly seeded data, so Hypothesis sees the same
-    world every time it replays one.
-    """
-
-    def setup(self) -> None:
-        reseed(STATEFUL_APP.runtime, "acme")
-        super().setup()
-
-    def before_call(self, case) -> None:
-        meta = case.meta
-        if meta is None or not meta.is_negative_at(ParameterLocation.PATH):
-            case.path_parameters["tenant"] = "acme"
-        negative_body = meta is not None and meta.is_negative_at(ParameterLocation.BODY)
-        operation_id = case.operation.definition.raw.get("operationId")
-        if isinstance(case.body, dict) and not negative_body and operation_id in WRITES:
-            pick = zlib.crc32(repr(sorted(map(str, case.body.items()))).encode())
-            case.body["legalEntity"] = {"id": LEGAL_ENTITIES[pick % 4]}
-            case.body["customer"] = {"id": CUSTOMERS[(pick // 4) % 4]}
-
-    def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
-        case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
-
-
-def test_customer_management_stateful_links() -> None:
-    ContactAssignmentMachine.run(
+def run_links(app: Any) -> None:
+    machine_for(app).run(
         settings=settings(
             max_examples=25,
             stateful_step_count=6,
@@ -120,3 +126,17 @@ def test_customer_management_stateful_links() -> None:
             suppress_health_check=list(HealthCheck),
         )
     )
+
+
+def test_customer_management_stateful_links() -> None:
+    run_links(create_app())
+
+
+def test_customer_management_stateful_links_on_redis(redis_server: RedisServer) -> None:
+    """The same chains (create -> get / upsert / delete -> get) with the state in Redis."""
+    app = create_app(Settings(state_url=redis_server.url,
+                              state_prefix=f"contract-{uuid.uuid4().hex[:8]}"))
+    try:
+        run_links(app)
+    finally:
+        app.runtime.store.flush()
