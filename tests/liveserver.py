@@ -8,6 +8,7 @@ the ``with`` block ends (or with the test process: the thread is a daemon).
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import re
 import subprocess
@@ -17,7 +18,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import uvicorn
 from connexion import AsyncApp
 
@@ -112,3 +115,26 @@ def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+TIMEOUT = httpx.Timeout(60.0)
+
+
+def fire(base_url: str, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
+    """Send every (method, path, kwargs) at once over many connections; answers in order."""
+
+    async def run() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=base_url, limits=LIMITS,
+                                     timeout=TIMEOUT) as client:
+            return list(await asyncio.gather(
+                *(client.request(method, path, **kwargs) for method, path, kwargs in requests)))
+
+    return asyncio.run(run())
+
+
+def collections(admin: httpx.Client, tenant: str = "acme") -> dict[str, dict[str, Any]]:
+    """The tenant's data as the admin API exports it."""
+    response = admin.get(f"/__admin/state/{tenant}")
+    assert response.status_code == 200, response.text
+    return response.json()["collections"]  # type: ignore[no-any-return]

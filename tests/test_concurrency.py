@@ -1,15 +1,17 @@
 """No lost updates under concurrency: hundreds of parallel requests on a real server.
 
 Each test fires at least 200 requests at once (httpx.AsyncClient, bounded
-connection pool, asyncio.gather) at uvicorn on a free loopback port, then
+connection pool, asyncio.gather) at a server on a free loopback port, then
 checks the outcome through the public API and the admin API: every write
 landed exactly once or was refused, and the journal holds exactly one entry per
-request sent. Request counts and timeouts are fixed; the server stops by itself.
+request sent. Every test runs twice: on one process with the memory state
+(uvicorn in a thread), and on ``specdouble serve --workers 4`` sharing a Redis,
+where atomicity rests on Redis alone (WATCH/MULTI, replays, atomic counters).
+Request counts and timeouts are fixed; the servers stop by themselves.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +20,15 @@ import httpx
 import pytest
 
 from specdouble.settings import Settings
-from tests.liveserver import Live, distinct_packing_events, live_server
+from tests.liveserver import (
+    TIMEOUT,
+    collections,
+    distinct_packing_events,
+    fire,
+    live_server,
+    served,
+)
+from tests.redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.live
 
@@ -26,41 +36,34 @@ ACME = {"Authorization": "Bearer acme-all"}
 EVENT_HEADERS = {**ACME, "saas-token": "text"}
 CM = "/customer-management/acme/contact-assignments"
 PARALLEL = 240
-LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-TIMEOUT = httpx.Timeout(60.0)
 
 
-@pytest.fixture(scope="module")
-def live() -> Iterator[Live]:
-    with live_server(Settings(journal_size=20_000)) as server:
-        yield server
+WORKERS = 4
+
+
+@pytest.fixture(scope="module", params=["memory", f"redis-{WORKERS}-workers"])
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of a server with room in its journal for every request sent."""
+    if request.param == "memory":
+        with live_server(Settings(journal_size=20_000)) as live:
+            yield live.base_url
+        return
+    redis = RedisServer(redis_binary())
+    redis.start()
+    try:
+        with served("--workers", str(WORKERS), "--state-url", redis.url,
+                    "--journal-size", "20000") as base:
+            yield base
+    finally:
+        redis.stop()
 
 
 @pytest.fixture
-def admin(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=TIMEOUT) as client:
+def admin(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=TIMEOUT) as client:
         assert client.post("/__admin/reset").status_code == 200
         assert client.delete("/__admin/requests").status_code == 204
         yield client
-
-
-def fire(live: Live, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
-    """Send every (method, path, kwargs) at once; answers in the order given."""
-
-    async def run() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=live.base_url, limits=LIMITS,
-                                     timeout=TIMEOUT) as client:
-            return list(await asyncio.gather(
-                *(client.request(method, path, **kwargs) for method, path, kwargs in requests)
-            ))
-
-    return asyncio.run(run())
-
-
-def collections(admin: httpx.Client) -> dict[str, dict[str, Any]]:
-    response = admin.get("/__admin/state/acme")
-    assert response.status_code == 200
-    return response.json()["collections"]
 
 
 def journal(admin: httpx.Client, **filters: Any) -> list[dict[str, Any]]:
@@ -70,11 +73,11 @@ def journal(admin: httpx.Client, **filters: Any) -> list[dict[str, Any]]:
 
 
 def test_parallel_events_with_distinct_ids_all_land_exactly_once(
-    live: Live, admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     before = collections(admin)
     events = distinct_packing_events(before["pickpack.orders"], PARALLEL)
-    responses = fire(live, [("POST", "/pick-pack/acme/events",
+    responses = fire(server, [("POST", "/pick-pack/acme/events",
                              {"json": e, "headers": EVENT_HEADERS}) for e in events])
 
     assert [r.status_code for r in responses] == [200] * PARALLEL, {
@@ -102,7 +105,7 @@ def test_parallel_events_with_distinct_ids_all_land_exactly_once(
 
 
 def test_parallel_puts_with_the_same_version_have_exactly_one_winner(
-    live: Live, admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     before = collections(admin)
     assignment_id, stored = next(iter(before["cm.contactAssignments"].items()))
@@ -115,7 +118,7 @@ def test_parallel_puts_with_the_same_version_have_exactly_one_winner(
          "metadata": {"version": version}}
         for i in range(PARALLEL)
     ]
-    responses = fire(live, [("PUT", f"{CM}/{assignment_id}", {"json": b, "headers": ACME})
+    responses = fire(server, [("PUT", f"{CM}/{assignment_id}", {"json": b, "headers": ACME})
                             for b in bodies])
 
     statuses = Counter(r.status_code for r in responses)
@@ -145,13 +148,13 @@ def _unassigned_pair(data: dict[str, dict[str, Any]]) -> tuple[str, str]:
 
 
 def test_parallel_creates_of_one_pair_give_exactly_one_201(
-    live: Live, admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     before = collections(admin)
     legal_entity, customer = _unassigned_pair(before)
     body = {"legalEntity": {"id": legal_entity}, "customer": {"id": customer},
             "type": "CONTACT"}
-    responses = fire(live, [("POST", CM, {"json": body, "headers": ACME})] * PARALLEL)
+    responses = fire(server, [("POST", CM, {"json": body, "headers": ACME})] * PARALLEL)
 
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: PARALLEL - 1}, statuses
@@ -169,7 +172,7 @@ def test_parallel_creates_of_one_pair_give_exactly_one_201(
 
 
 def test_mixed_traffic_on_two_tenants_is_journaled_once_each(
-    live: Live, admin: httpx.Client
+    server: str, admin: httpx.Client
 ) -> None:
     """Reads, writes and refusals interleaved on acme and globex: nothing lost or doubled."""
     before = {t: admin.get(f"/__admin/state/{t}").json()["collections"]
@@ -188,7 +191,7 @@ def test_mixed_traffic_on_two_tenants_is_journaled_once_each(
                 "headers": {**auth, "saas-token": "text"}}))
             requests.append(("GET", f"/customer-management/{tenant}/contact-assignments",
                              {"params": {"pageSize": 5}, "headers": auth}))
-    responses = fire(live, requests)
+    responses = fire(server, requests)
 
     assert Counter(r.status_code for r in responses) == {200: len(requests)}
     entries = journal(admin)
@@ -200,3 +203,29 @@ def test_mixed_traffic_on_two_tenants_is_journaled_once_each(
         events = admin.get(f"/__admin/state/{tenant}").json()["collections"]["pickpack.events"]
         mine = [k for k in events if k.startswith("mix-")]
         assert sorted(mine) == sorted(f"mix-{i}" for i in range(PARALLEL // 4))
+
+
+def test_a_fault_with_times_fires_exactly_that_often(server: str, admin: httpx.Client) -> None:
+    rule = admin.post("/__admin/faults", json={"operationId": "listEvents", "status": 500,
+                                               "times": 25})
+    assert rule.status_code == 201, rule.text
+    responses = fire(server, [("GET", "/pick-pack/acme/events", {"headers": ACME})] * PARALLEL)
+
+    assert Counter(r.status_code for r in responses) == {500: 25, 200: PARALLEL - 25}
+    assert admin.get("/__admin/faults").json()["faults"] == []
+    entries = journal(admin, operationId="listEvents")
+    assert len(entries) == PARALLEL and len({e["id"] for e in entries}) == PARALLEL
+    assert Counter(e["fault"] for e in entries) == {rule.json()["id"]: 25, None: PARALLEL - 25}
+    admin.delete("/__admin/faults")
+
+
+def test_tokens_issued_in_parallel_all_open_the_api(server: str, admin: httpx.Client) -> None:
+    form = {"grant_type": "client_credentials", "client_id": "acme-client",
+            "client_secret": "acme-secret"}
+    issued = fire(server, [("POST", "/oauth/token", {"data": form})] * 16)
+    tokens = [r.json()["access_token"] for r in issued if r.status_code == 200]
+    assert len(set(tokens)) == 16
+    reads = fire(server, [("GET", "/pick-pack/acme/events",
+                           {"headers": {"Authorization": f"Bearer {token}"}})
+                          for token in tokens for _ in range(8)])
+    assert Counter(r.status_code for r in reads) == {200: len(reads)}
