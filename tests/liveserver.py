@@ -76,9 +76,15 @@ def distinct_packing_events(orders: dict[str, dict], count: int) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class Served:
+    process: subprocess.Popen[str]
+    base_url: str
+
+
 @contextmanager
-def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
-    """``specdouble serve --port 0 ARGS`` as its own process; yields the base URL it prints.
+def serving(*args: str, timeout: float = 120.0) -> Iterator[Served]:
+    """``specdouble serve --port 0 ARGS`` as its own process, with the URL it prints.
 
     For what only the real command does: ``--workers`` processes on one socket.
     The process (and its workers) is stopped with SIGTERM when the block exits.
@@ -107,7 +113,7 @@ def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
             found = re.search(r"serving on (http://\S+)", line)
             if found:
                 break
-        yield found.group(1)
+        yield Served(process, found.group(1))
     finally:
         process.terminate()
         try:
@@ -115,6 +121,13 @@ def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def served(*args: str, timeout: float = 120.0) -> Iterator[str]:
+    """The base URL of :func:`serving`."""
+    with serving(*args, timeout=timeout) as server:
+        yield server.base_url
 
 
 LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)

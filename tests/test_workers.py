@@ -8,6 +8,7 @@ once); a reset from any process reaches all.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.liveserver import served
+from tests.liveserver import served, serving
 from tests.redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.live
@@ -79,3 +80,28 @@ def test_a_server_started_later_on_the_prefix_joins_the_world(redis: RedisServer
     with served("--state-url", redis.url, "--state-prefix", prefix) as restarted:
         assert "written-first" not in event_ids(restarted)
         assert event_ids(restarted)  # the seeded events are there: the world outlived both
+
+
+def children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        kids += [int(x) for x in task.read_text().split()]
+    return kids
+
+
+def test_workers_stop_when_their_supervisor_is_killed(redis: RedisServer) -> None:
+    """A SIGKILLed ``serve --workers`` leaves no orphan worker holding the port."""
+    with serving("--workers", "2", "--state-url", redis.url, "--state-prefix", "orphans") as server:
+        workers = [pid for pid in children(server.process.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 2
+        assert httpx.get(f"{server.base_url}/pick-pack/acme/events",
+                         headers=ACME).status_code == 200
+        server.process.kill()
+        server.process.wait()
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "orphan workers still running"
+            time.sleep(0.1)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{server.base_url}/pick-pack/acme/events", headers=ACME, timeout=2)

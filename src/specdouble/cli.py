@@ -10,7 +10,10 @@ import argparse
 import functools
 import gc
 import os
+import signal
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,6 +36,8 @@ from specdouble.state.base import StoreUnavailable
 ENV_PREFIX = "SPECDOUBLE_"
 # How long a worker may take to build its app before the server gives up on it.
 WORKER_START_SECONDS = 120
+# How often a worker checks that the process supervising it is still there.
+PARENT_WATCH_SECONDS = 1.0
 
 DESCRIPTION = """\
 specdouble: a stateful mock of the Emporix Pick-pack, Emporix Customer
@@ -197,8 +202,15 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     )
 
 
-def build_worker_app(settings: Settings) -> Any:
-    """One worker's app (uvicorn calls it in each worker process)."""
+def build_worker_app(settings: Settings, parent_pid: int | None = None) -> Any:
+    """One worker's app (uvicorn calls it in each worker process).
+
+    ``parent_pid``: the supervising process; should it die without stopping the
+    workers (SIGKILL), they stop too instead of holding the port as orphans.
+    """
+    if parent_pid is not None:
+        threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True,
+                         name="specdouble-parent-watch").start()
     # Connexion imports Starlette's test client, which warns about httpx on import.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.app import create_app
@@ -210,6 +222,12 @@ def build_worker_app(settings: Settings) -> Any:
     gc.collect()
     gc.freeze()
     return app
+
+
+def _stop_when_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_WATCH_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
 
 
 def _banner(settings: Settings, port: int, workers: int) -> None:
@@ -257,7 +275,8 @@ def serve_workers(settings: Settings, log_level: str, access_log: bool, workers:
     from specdouble.app import available_services, build_runtime
 
     build_runtime(settings, available_services(settings)).store.close()  # type: ignore[attr-defined]
-    config = uvicorn.Config(functools.partial(build_worker_app, settings), factory=True,
+    config = uvicorn.Config(functools.partial(build_worker_app, settings, os.getpid()),
+                            factory=True,
                             host=settings.host, port=settings.port, workers=workers,
                             log_level=log_level, access_log=access_log, lifespan="off")
     sock = config.bind_socket()
