@@ -17,7 +17,7 @@ import fnmatch
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from specdouble.state.server_state import MemoryServerState, ServerState
@@ -200,11 +200,12 @@ class Journal:
         self.body_limit = body_limit
         self.shared: ServerState = shared or MemoryServerState()
 
-    def next_id(self) -> int:
-        return self.shared.add(self.IDS)
-
-    def add(self, entry: Entry) -> None:
-        self.shared.append(self.LOG, entry.to_json(), self.size)
+    def add(self, entry: Entry) -> Entry:
+        """Keep ``entry`` under the next id (its own ``id`` is ignored); the entry kept."""
+        data = entry.to_json()
+        del data["id"]
+        return replace(entry, id=self.shared.append_numbered(self.LOG, self.IDS, data,
+                                                              self.size))
 
     def entries(self, where: Filter | None = None, limit: int | None = None) -> list[Entry]:
         """Matching entries, newest first, at most ``limit``."""

@@ -55,13 +55,27 @@ def test_counters_add_read_and_drop(new_state: Callable[[], ServerState]) -> Non
     assert one.value("c") == 0 and one.add("c", -1) == -1
 
 
-def test_a_log_keeps_its_newest_items_newest_first(new_state: Callable[[], ServerState]) -> None:
+def test_a_log_numbers_its_items_and_keeps_the_newest(
+        new_state: Callable[[], ServerState]) -> None:
     one, other = new_state(), new_state()
-    for i in range(7):
-        (one if i % 2 else other).append("log", {"i": i}, 5)
-    assert one.recent("log") == [{"i": i} for i in (6, 5, 4, 3, 2)]
+    numbers = [(one if i % 2 else other).append_numbered("log", "ids", {"i": i}, 5)
+               for i in range(7)]
+    assert numbers == list(range(1, 8)) and one.value("ids") == 7
+    assert one.recent("log") == [{"id": i + 1, "i": i} for i in (6, 5, 4, 3, 2)]
     assert other.log_length("log") == 5
     assert one.clear_log("log") == 5 and other.recent("log") == [] and one.clear_log("log") == 0
+
+
+def test_numbering_in_parallel_gives_each_item_its_own_id(
+        new_state: Callable[[], ServerState]) -> None:
+    states = [new_state() for _ in range(4)]
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(
+            lambda i: states[i % 4].append_numbered("log", "ids", {"i": i}, 1000), range(200)))
+    assert sorted(ids) == list(range(1, 201))
+    kept = states[0].recent("log")
+    assert [item["id"] for item in kept] == list(range(200, 0, -1))  # newest first, in id order
+    assert {item["id"]: item["i"] for item in kept} == dict(zip(ids, range(200), strict=True))
 
 
 def test_a_claim_has_one_holder_until_released(new_state: Callable[[], ServerState]) -> None:
@@ -120,14 +134,13 @@ def test_one_journal_for_every_worker(new_state: Callable[[], ServerState]) -> N
     entries = []
     for i, log in enumerate([first, second, first, second]):
         entry = Entry(
-            id=log.next_id(), time="2026-01-01T00:00:00.000Z", method="GET", path=f"/p/{i}",
+            id=0, time="2026-01-01T00:00:00.000Z", method="GET", path=f"/p/{i}",
             query="", tenant="acme", operation_id="listEvents", status=200, duration_ms=1.5,
             request=Body(None, 0, False), response=Body("[]", 2, False),
             validation_errors=("query.x: bad",) if i else (), forced=bool(i % 2),
             fault="fault-1" if i == 3 else None,
             response_violations=None if i < 2 else ("body: wrong",))
-        log.add(entry)
-        entries.append(entry)
+        entries.append(log.add(entry))
     assert [e.id for e in entries] == [1, 2, 3, 4]
     assert second.entries() == entries[:0:-1]  # newest first, the oldest dropped (size 3)
     assert len(first) == 3 and first.clear() == 3 and second.entries() == []

@@ -221,3 +221,16 @@ def test_taking_the_lease_aborts_a_write_in_flight(store: RedisStore) -> None:
         elsewhere(take_the_lease)
     with store.transaction("acme") as tx:
         assert tx.get("things", "b") is None
+
+
+def test_values_reads_big_collections_whole_and_in_order(store: RedisStore) -> None:
+    """Past the slices the read script cuts a big collection into (1000 ids each)."""
+    records = {f"k{i:05d}": {"id": f"k{i:05d}", "n": i} for i in range(2500)}
+    store.load_tenant("acme", {"big": records})
+    with store.transaction("acme") as tx:
+        tx.put("big", "k00001", {"id": "k00001", "n": -1})  # a staged replace keeps its place
+        tx.delete("big", "k00002")
+        tx.put("big", "new", {"id": "new"})
+        got = tx.values("big")
+    assert [r["id"] for r in got] == ["k00000", "k00001", *list(records)[3:], "new"]
+    assert got[1]["n"] == -1

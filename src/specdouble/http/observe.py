@@ -158,7 +158,7 @@ class JournalMiddleware:
                 errors = [f"body: larger than {self.runtime.settings.max_body} bytes"]
             try:
                 log.add(journal.Entry(
-                    id=log.next_id(), time=iso_millis(started_at),
+                    id=0, time=iso_millis(started_at),
                     method=scope.get("method", ""), path=path,
                     query=scope.get("query_string", b"").decode("latin-1"),
                     tenant=marks.tenant, operation_id=marks.operation_id,

@@ -82,6 +82,20 @@ def redacted(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+# A collection's ids in insertion order and their records, read at one instant
+# (HMGET in slices: Lua's unpack has a limit on how many values it spreads).
+_READ_ALL = """
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local records = {}
+for first = 1, #ids, 1000 do
+  local last = math.min(first + 999, #ids)
+  local slice = redis.call('HMGET', KEYS[2], unpack(ids, first, last))
+  for i = 1, #slice do records[#records + 1] = slice[i] end
+end
+return {ids, records}
+"""
+
+
 class _Keys:
     def __init__(self, prefix: str, tenant: str) -> None:
         base = f"{prefix}:t:{tenant}"
@@ -140,17 +154,13 @@ class _RedisTransaction:
         return self.values(collection)
 
     def values(self, collection: str) -> list[Record]:
+        """Every record: ids and committed records in one round trip (a Lua script)."""
+        ids, raws = self._pipe.eval(_READ_ALL, 2, self._keys.ordering(collection),
+                                    self._keys.records(collection))
+        committed = dict(zip((key.decode() for key in ids), raws, strict=True))
         staged = self._staged.get(collection, {})
-        keys = self.keys(collection)
-        unstaged = [k for k in keys if k not in staged]
-        fetched = dict(zip(unstaged, self._pipe.hmget(self._keys.records(collection), unstaged),
-                           strict=True)) if unstaged else {}
-        out = []
-        for key in keys:
-            raw = staged[key] if key in staged else fetched[key]
-            if raw is not None:
-                out.append(decode(raw))
-        return out
+        merged = {**committed, **staged}
+        return [decode(raw) for raw in merged.values() if raw is not None]
 
     def next_sequence(self, name: str) -> int:
         # Staged like any write: a rejected or conflicting unit of work uses no number.

@@ -6,7 +6,8 @@ one capped list. Keys live beside the store's, under its prefix::
 
     s:table:<name>   HASH    key -> JSON value
     s:count:<name>   STRING  an INCRBY counter
-    s:log:<name>     LIST    JSON items, newest first, LTRIMmed to the cap
+    s:log:<name>     LIST    JSON items, newest first, LTRIMmed to the cap (a Lua script
+                             numbers, pushes and trims in one step)
     s:claim:<name>   STRING  a lease (SET NX EX)
 """
 
@@ -16,6 +17,15 @@ from typing import Any
 
 from specdouble.state.redis import RedisStore, decode, encode
 
+# One round trip for a journal entry: number it, add it, cut the log to its cap.
+_APPEND_NUMBERED = """
+local number = redis.call('INCR', KEYS[1])
+redis.call('LPUSH', KEYS[2], '{"id":' .. number .. ',' .. ARGV[1])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+return number
+"""
+_NUMBERED_HEAD = b'{"id":0,'
+
 
 class RedisServerState:
     """Server state shared by every worker and replica on the same Redis and prefix."""
@@ -24,6 +34,7 @@ class RedisServerState:
         self._store = store
         self._client = store.client
         self._base = f"{store.prefix}:s"
+        self._append_numbered = self._client.register_script(_APPEND_NUMBERED)
 
     def _table(self, name: str) -> str:
         return f"{self._base}:table:{name}"
@@ -73,10 +84,14 @@ class RedisServerState:
         with self._store.reachable():
             self._client.delete(self._counter(counter))
 
-    def append(self, log: str, item: Any, cap: int) -> None:
-        key = self._log(log)
-        with self._store.reachable(), self._client.pipeline() as pipe:
-            pipe.lpush(key, encode(item)).ltrim(key, 0, cap - 1).execute()
+    def append_numbered(self, log: str, counter: str, item: dict[str, Any], cap: int) -> int:
+        encoded = encode({"id": 0, **item})  # '{"id":0,...}': the script puts the number in
+        if not encoded.startswith(_NUMBERED_HEAD):
+            raise ValueError("a numbered log item must encode as a plain JSON object")
+        with self._store.reachable():
+            return int(self._append_numbered(
+                keys=[self._counter(counter), self._log(log)],
+                args=[encoded[len(_NUMBERED_HEAD):], cap]))
 
     def recent(self, log: str) -> list[Any]:
         with self._store.reachable():

@@ -42,8 +42,12 @@ class ServerState(Protocol):
 
     def drop_counter(self, counter: str) -> None: ...
 
-    def append(self, log: str, item: Any, cap: int) -> None:
-        """Add ``item`` to a log that keeps its newest ``cap`` items."""
+    def append_numbered(self, log: str, counter: str, item: dict[str, Any], cap: int) -> int:
+        """Add ``item`` with ``"id"``: the counter's next value, to a log of ``cap`` items.
+
+        Numbering and adding are one atomic step: ids grow in the order items are
+        added, whichever worker adds them. The id.
+        """
 
     def recent(self, log: str) -> list[Any]:
         """The log's items, newest first."""
@@ -111,12 +115,15 @@ class MemoryServerState:
         with self._lock:
             self._counters.pop(counter, None)
 
-    def append(self, log: str, item: Any, cap: int) -> None:
+    def append_numbered(self, log: str, counter: str, item: dict[str, Any], cap: int) -> int:
         with self._lock:
+            number = self._counters.get(counter, 0) + 1
+            self._counters[counter] = number
             entries = self._logs.get(log)
             if entries is None or entries.maxlen != cap:
                 entries = self._logs[log] = deque(entries or (), maxlen=cap)
-            entries.append(item)
+            entries.append({"id": number, **item})
+            return number
 
     def recent(self, log: str) -> list[Any]:
         with self._lock:
