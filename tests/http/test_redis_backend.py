@@ -11,7 +11,10 @@ from starlette.testclient import TestClient
 
 from specdouble.app import create_app
 from specdouble.cli import main
+from specdouble.http import world
 from specdouble.settings import Settings
+from specdouble.state.redis import RedisStore
+from specdouble.state.redis_server_state import RedisServerState
 from tests.conftest import ACME_ALL, CheckingClient
 from tests.redisserver import (
     RedisServer,
@@ -137,6 +140,20 @@ def test_a_worker_that_starts_later_joins_the_world_as_it_is(
     with CheckingClient(create_app(settings)) as late:
         ids = [e["eventId"] for e in late.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
     assert "before-join" in ids  # the late worker did not seed the world again
+
+
+def test_a_seeder_that_died_is_taken_over(redis_server: RedisServer) -> None:
+    """A first worker that took the seeding lease and died: the next one seeds once it lapses."""
+    settings = Settings(state_url=redis_server.url, state_prefix=f"dead-{uuid.uuid4().hex[:8]}")
+    store = RedisStore(settings.state_url or "", settings.state_prefix)
+    try:
+        assert RedisServerState(store).claim(world.SEEDING, 1)  # and never marks "seeded"
+        with CheckingClient(create_app(settings)) as late:
+            assert late.get("/__admin/health").json()["tenants"] == ["acme", "globex"]
+            assert late.get("/pick-pack/acme/events", headers=ACME_ALL).json()
+    finally:
+        store.flush()
+        store.close()
 
 
 def test_a_lost_redis_answers_documented_500s_then_recovers(own_server: RedisServer) -> None:

@@ -113,14 +113,14 @@ def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]],
 
 
 def start(runtime: Runtime, first_start: Callable[[], None],
-          wait_seconds: float = SEEDING_LEASE_SECONDS) -> bool:
+          wait_seconds: float = 2 * SEEDING_LEASE_SECONDS) -> bool:
     """Seed the default tenants and run ``first_start``, once per world; True if this did.
 
     With memory state every server is its own world. With a shared state the
     first worker or replica to start takes a lease and seeds; the others wait
     for its "seeded" mark and join the world as it is (a restart keeps it:
     POST /__admin/reset starts it over). A seeder that dies lets its lease
-    expire, and the next one to start takes over.
+    expire, and one of those waiting takes over.
     """
     deadline = time.monotonic() + wait_seconds
     while runtime.shared.get(WORLD, SEEDED) is None:
