@@ -31,7 +31,7 @@ async def get_health() -> ConnexionResponse:
         "seed": runtime.settings.seed,
         "tenants": runtime.store.tenants(),
         "journal": {"entries": len(runtime.journal), "capacity": runtime.journal.size},
-        "faults": len(runtime.faults.list()),
+        "faults": len(runtime.faults),
     })
 
 
