@@ -142,6 +142,17 @@ def test_a_worker_that_starts_later_joins_the_world_as_it_is(
     assert "before-join" in ids  # the late worker did not seed the world again
 
 
+def test_joining_a_world_seeded_with_another_seed_says_so(
+        clients: list[TestClient], caplog: pytest.LogCaptureFixture) -> None:
+    first, _, _ = clients
+    before = first.get("/__admin/state/acme").json()
+    settings = dataclasses.replace(first.app.runtime.settings, seed=7)  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="specdouble"), \
+            CheckingClient(create_app(settings)) as other:
+        assert other.get("/__admin/state/acme").json() == before  # not seeded over
+    assert "seeded with seed 20240601, this server runs with seed 7" in caplog.text
+
+
 def test_a_seeder_that_died_is_taken_over(redis_server: RedisServer) -> None:
     """A first worker that took the seeding lease and died: the next one seeds once it lapses."""
     settings = Settings(state_url=redis_server.url, state_prefix=f"dead-{uuid.uuid4().hex[:8]}")

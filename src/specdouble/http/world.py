@@ -7,6 +7,7 @@ can compute them; its seed is remembered so a reset gives the same data.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -29,6 +30,7 @@ TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")
 NAME_LENGTH = (3, 16)
 
 _lock = threading.Lock()
+log = logging.getLogger("specdouble")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def start(runtime: Runtime, first_start: Callable[[], None],
     expire, and one of those waiting takes over.
     """
     deadline = time.monotonic() + wait_seconds
-    while runtime.shared.get(WORLD, SEEDED) is None:
+    while (mark := runtime.shared.get(WORLD, SEEDED)) is None:
         if runtime.shared.claim(SEEDING, SEEDING_LEASE_SECONDS):
             try:
                 for tenant in runtime.fixtures.tenants:
@@ -137,6 +139,10 @@ def start(runtime: Runtime, first_start: Callable[[], None],
             raise StoreUnavailable(f"the shared world was not seeded within {wait_seconds:.0f} s "
                                    "by the worker that claimed it")
         time.sleep(0.05)
+    if mark.get("seed") != runtime.settings.seed:
+        log.warning("the shared world was seeded with seed %s, this server runs with seed %s: "
+                    "its data stays as seeded; POST /__admin/reset reseeds it with the seed "
+                    "of the server that answers", mark.get("seed"), runtime.settings.seed)
     return False
 
 
