@@ -101,6 +101,12 @@ def _client(data: Mapping[str, Any]) -> Client:
     return Client(data["clientId"], data["secret"], data["tenant"], frozenset(data["scopes"]))
 
 
+def _shared_tables() -> list[str]:
+    """The server-state tables of granted tokens, granted clients and issued tokens."""
+    return [f"{kind}:{realm}" for realm in (EMPORIX, SHOPATRON)
+            for kind in ("tokens", "clients", "issued")]
+
+
 # Issued tokens are pruned once per this many issues (each prune reads them all).
 PRUNE_EVERY = 256
 
@@ -151,17 +157,15 @@ class TokenRegistry:
 
     def forget_granted(self) -> None:
         """Drop every granted and issued token and client; the fixtures' stay."""
-        for realm in (EMPORIX, SHOPATRON):
-            for table in (f"tokens:{realm}", f"clients:{realm}", f"issued:{realm}"):
-                self.shared.clear(table)
+        for table in _shared_tables():
+            self.shared.clear(table)
 
     def remove_tenant(self, tenant: str) -> None:
         """Forget every granted or issued token and client bound to ``tenant``."""
-        for realm in (EMPORIX, SHOPATRON):
-            for table in (f"tokens:{realm}", f"clients:{realm}", f"issued:{realm}"):
-                for key, value in self.shared.items(table).items():
-                    if value["tenant"] == tenant:
-                        self.shared.delete(table, key)
+        for table in _shared_tables():
+            for key, value in self.shared.items(table).items():
+                if value["tenant"] == tenant:
+                    self.shared.delete(table, key)
 
     def client(self, realm: str, client_id: str) -> Client | None:
         client = self._fixed_clients.get((realm, client_id))

@@ -115,8 +115,8 @@ def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]],
 
 
 def start(runtime: Runtime, first_start: Callable[[], None],
-          wait_seconds: float = 2 * SEEDING_LEASE_SECONDS) -> bool:
-    """Seed the default tenants and run ``first_start``, once per world; True if this did.
+          wait_seconds: float = 2 * SEEDING_LEASE_SECONDS) -> None:
+    """Seed the default tenants and run ``first_start``, once per world.
 
     With memory state every server is its own world. With a shared state the
     first worker or replica to start takes a lease and seeds; the others wait
@@ -134,7 +134,7 @@ def start(runtime: Runtime, first_start: Callable[[], None],
                 runtime.shared.put(WORLD, SEEDED, {"seed": runtime.settings.seed})
             finally:
                 runtime.shared.release(SEEDING)
-            return True
+            return
         if time.monotonic() > deadline:
             raise StoreUnavailable(f"the shared world was not seeded within {wait_seconds:.0f} s "
                                    "by the worker that claimed it")
@@ -143,7 +143,6 @@ def start(runtime: Runtime, first_start: Callable[[], None],
         log.warning("the shared world was seeded with seed %s, this server runs with seed %s: "
                     "its data stays as seeded; POST /__admin/reset reseeds it with the seed "
                     "of the server that answers", mark.get("seed"), runtime.settings.seed)
-    return False
 
 
 def restart(runtime: Runtime) -> None:

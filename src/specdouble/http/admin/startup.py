@@ -78,13 +78,12 @@ def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
     return checked
 
 
-def configure(runtime: Runtime) -> bool:
+def configure(runtime: Runtime) -> None:
     """Size the journal, seed the fault dice, read the start-up files and start the world.
 
     Every worker reads and checks the files (a reset goes back to the
     ``--state`` import); only the one that seeds the world writes them into it:
     unknown tenants of ``--state`` are created, ``--faults`` rules added.
-    True when this call seeded the world.
     """
     settings = runtime.settings
     runtime.journal = Journal(settings.journal_size, settings.journal_body_limit,
@@ -105,4 +104,4 @@ def configure(runtime: Runtime) -> bool:
         for rule in rules:
             runtime.faults.create(rule, documented)
 
-    return world.start(runtime, first_start)
+    world.start(runtime, first_start)
