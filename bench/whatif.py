@@ -100,7 +100,7 @@ def _patch_inspect() -> None:
 
 
 def _patch_gc() -> None:
-    import specdouble.app as app_module
+    import specdouble.http.app as app_module
 
     create = app_module.create_app
 

@@ -14,9 +14,9 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from specdouble.app import create_app  # noqa: E402
-from specdouble.http.runtime import Runtime  # noqa: E402
-from specdouble.http.world import restart  # noqa: E402
+from specdouble.http.app import create_app  # noqa: E402
+from specdouble.world.runtime import Runtime  # noqa: E402
+from specdouble.world.tenants import restart  # noqa: E402
 from tests.redisserver import (  # noqa: E402, F401  (the real redis-server fixtures)
     backend_settings,
     own_server,

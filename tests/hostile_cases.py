@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from specdouble.http.middleware import MAX_QUERY_PARAMS
-from specdouble.jsonparse import MAX_DEPTH
 from specdouble.query.regex import MAX_PATTERN
+from specdouble.support.jsonparse import MAX_DEPTH
 
 DOC = Path(__file__).parents[1] / "docs" / "robustness.md"
 MAX_BODY = 16 * 1024  # the --max-body of the app the cases run against

@@ -24,8 +24,8 @@ import httpx
 import uvicorn
 from connexion import AsyncApp
 
-from specdouble.app import create_app
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
+from specdouble.support.settings import Settings
 
 START_TIMEOUT = 30.0
 

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import redis
 
-from specdouble.settings import Settings
 from specdouble.state.redis import RedisStore
+from specdouble.support.settings import Settings
 
 NO_REDIS = ("redis-server is not installed: the Redis backend is NOT tested "
             "(apt-get install -y redis-server)")

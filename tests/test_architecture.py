@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parents[1] / "src" / "specdouble"
-WEB = ("connexion", "starlette", "uvicorn", "specdouble.http", "specdouble.app")
-CORE = ["domain", "query", "state", "data", "problems.py", "jsonparse.py", "clock.py"]
+WEB = ("connexion", "starlette", "uvicorn", "specdouble.http", "specdouble.http.app")
+CORE = ["domain", "query", "state", "data", "support", "spec", "world"]
 
 
 def imports(path: Path) -> set[str]:
@@ -37,14 +37,14 @@ def test_core_knows_no_http(part: str) -> None:
 
 def test_domain_uses_no_faker_and_reads_no_specs() -> None:
     for path in files("domain"):
-        bad = {n for n in imports(path) if n.startswith(("faker", "specdouble.specs", "prance"))}
+        bad = {n for n in imports(path) if n.startswith(("faker", "specdouble.spec", "prance"))}
         assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
 
 
 def test_state_knows_no_rules_or_openapi() -> None:
     for path in files("state"):
         bad = {n for n in imports(path)
-               if n.startswith(("specdouble.domain", "specdouble.specs", "openapi", "prance"))}
+               if n.startswith(("specdouble.domain", "specdouble.spec", "openapi", "prance"))}
         assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from specdouble.settings import Settings
+from specdouble.support.settings import Settings
 from tests.liveserver import (
     TIMEOUT,
     collections,

@@ -20,10 +20,10 @@ import pytest
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app
-from specdouble.http.world import restart
+from specdouble.http.app import create_app
 from specdouble.query.regex import ENGINE
-from specdouble.settings import Settings
+from specdouble.support.settings import Settings
+from specdouble.world.tenants import restart
 from tests.conftest import CheckingClient
 from tests.hostile_cases import CASES, DOC, LE_COMPANY, LONG_NAME, MAX_BODY, Case, render_doc
 from tests.liveserver import Live, live_server

@@ -14,7 +14,7 @@ import textwrap
 import httpx
 import pytest
 
-from specdouble.pytest_plugin import SpecDouble, SpecDoubleError, SpecDoubleServer
+from specdouble.testing.plugin import SpecDouble, SpecDoubleError, SpecDoubleServer
 
 pytest_plugins = ["pytester"]
 
@@ -31,7 +31,7 @@ def post_event(sd: SpecDouble, event: dict[str, object] = EVENT) -> httpx.Respon
 def test_entry_point_is_registered() -> None:
     (entry,) = [e for e in importlib.metadata.entry_points(group="pytest11")
                 if e.name == "specdouble"]
-    assert entry.value == "specdouble.pytest_plugin"
+    assert entry.value == "specdouble.testing.plugin"
 
 
 def test_fixture_serves_the_mocked_apis(specdouble: SpecDouble) -> None:

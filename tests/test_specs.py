@@ -9,11 +9,11 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 from prance import ResolvingParser
 
-from specdouble.app import available_services
-from specdouble.http.catalog import SERVICES
-from specdouble.resources import specs_dir
-from specdouble.settings import Settings
-from specdouble.specs import operations
+from specdouble.http.app import available_services
+from specdouble.spec.loader import operations
+from specdouble.support.resources import specs_dir
+from specdouble.support.settings import Settings
+from specdouble.world.catalog import SERVICES
 
 SPECS = sorted(specs_dir().glob("*.yaml"))
 

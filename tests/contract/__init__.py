@@ -19,7 +19,7 @@ from schemathesis.checks import CHECKS
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from specdouble.app import create_app
+from specdouble.http.app import create_app
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 

@@ -17,9 +17,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
-from specdouble.app import create_app
-from specdouble.http.world import reseed
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
+from specdouble.support.settings import Settings
+from specdouble.world.tenants import reseed
 from tests.contract import all_checks, load_schema
 from tests.redisserver import RedisServer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from specdouble.app import create_app
+from specdouble.http.app import create_app
 
 
 def test_every_served_spec_has_a_schemathesis_module() -> None:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.failures import FailureGroup
 
-from specdouble.app import create_app
 from specdouble.domain import pickpack
+from specdouble.http.app import create_app
 from specdouble.http.handlers import pickpack as pickpack_handlers
 from specdouble.http.respond import json_response
 from tests.contract import all_checks, load_schema

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app
 from specdouble.http.admin.guard import is_local
-from specdouble.http.runtime import Runtime
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
+from specdouble.support.settings import Settings
+from specdouble.world.runtime import Runtime
 from tests.conftest import ACME_ALL, GLOBEX_ALL, SHOPATRON, bearer
 
 PP = "/pick-pack/acme"

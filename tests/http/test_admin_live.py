@@ -22,8 +22,8 @@ import httpx
 import pytest
 import uvicorn
 
-from specdouble.app import create_app
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
+from specdouble.support.settings import Settings
 
 pytestmark = pytest.mark.live
 

@@ -8,8 +8,8 @@ import pytest
 
 from specdouble.http.admin.guard import check
 from specdouble.http.observe import ConnectionDropped, drop_connection, observe
-from specdouble.http.runtime import Runtime
-from specdouble.specs import OperationIndex
+from specdouble.spec.loader import OperationIndex
+from specdouble.world.runtime import Runtime
 
 
 @pytest.mark.parametrize(("method", "path", "operation_id", "params"), [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app
 from specdouble.cli import build_parser, main, settings_from
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
+from specdouble.support.settings import Settings
 
 
 def write(tmp_path: Path, name: str, content: object) -> Path:

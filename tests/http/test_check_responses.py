@@ -36,11 +36,11 @@ def test_violation_is_logged_and_journaled(make_client, monkeypatch: pytest.Monk
     # the raw client: the suite's checking client would fail on the bad answer itself
     from starlette.testclient import TestClient
 
-    from specdouble.app import create_app
-    from specdouble.settings import Settings
+    from specdouble.http.app import create_app
+    from specdouble.support.settings import Settings
 
     monkeypatch.setattr(pickpack, "get_recalculation", broken)
-    with caplog.at_level(logging.WARNING, logger="specdouble.conformance"), TestClient(
+    with caplog.at_level(logging.WARNING, logger="specdouble.spec.conformance"), TestClient(
         create_app(Settings(check_responses=True))
     ) as raw:
         response = raw.get(JOB, headers=ACME_ALL)

@@ -16,10 +16,10 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.responses import documented_statuses
-from specdouble.specs import operations
+from specdouble.http.app import create_app
+from specdouble.spec.loader import operations
 from tests.conftest import violations
 
 _RUNTIME = create_app().runtime  # type: ignore[attr-defined]

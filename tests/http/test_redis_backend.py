@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from specdouble.app import create_app
 from specdouble.cli import main
-from specdouble.http import world
-from specdouble.settings import Settings
+from specdouble.http.app import create_app
 from specdouble.state.redis import RedisStore
 from specdouble.state.redis_server_state import RedisServerState
+from specdouble.support.settings import Settings
+from specdouble.world import tenants
 from tests.conftest import ACME_ALL, CheckingClient
 from tests.redisserver import (
     RedisServer,
@@ -158,7 +158,7 @@ def test_a_seeder_that_died_is_taken_over(redis_server: RedisServer) -> None:
     settings = Settings(state_url=redis_server.url, state_prefix=f"dead-{uuid.uuid4().hex[:8]}")
     store = RedisStore(settings.state_url or "", settings.state_prefix)
     try:
-        assert RedisServerState(store).claim(world.SEEDING, 1)  # and never marks "seeded"
+        assert RedisServerState(store).claim(tenants.SEEDING, 1)  # and never marks "seeded"
         with CheckingClient(create_app(settings)) as late:
             assert late.get("/__admin/health").json()["tenants"] == ["acme", "globex"]
             assert late.get("/pick-pack/acme/events", headers=ACME_ALL).json()

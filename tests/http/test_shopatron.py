@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from specdouble.clock import utc_now
-from specdouble.http.runtime import Runtime
+from specdouble.support.clock import utc_now
+from specdouble.world.runtime import Runtime
 from tests.conftest import ACME_ALL, SHOPATRON, bearer
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "seeds" / "shopatron"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from specdouble.domain import auth
-from specdouble.problems import Problem
 from specdouble.state.server_state import MemoryServerState
+from specdouble.support.problems import Problem
+from specdouble.world import auth
 
 SCOPES = auth.ScopeCatalog(frozenset({"pickpack.pickpack_view", "pickpack.pickpack_manage",
                                       "customermanagement.contactassignment_read"}))

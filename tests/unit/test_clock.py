@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from specdouble.clock import iso_millis, parse_lenient
+from specdouble.support.clock import iso_millis, parse_lenient
 
 
 @pytest.mark.parametrize(

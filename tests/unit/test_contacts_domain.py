@@ -11,8 +11,8 @@ import pytest
 
 from specdouble.domain import contacts
 from specdouble.domain.contacts import ListParams
-from specdouble.problems import Problem
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 T = "acme"
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from specdouble.data import contacts_seed
+from specdouble.data.seeders import contacts as contacts_seed
 from specdouble.data.seeding import SeedContext
 from specdouble.domain import contacts
 from specdouble.domain.contacts import ListParams
-from specdouble.problems import Problem
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "data" / "seeds" / "customer_management"

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from specdouble.faults import FaultRules, parse_rule
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
+from specdouble.world.faults import FaultRules, parse_rule
 
 DOCUMENTED = {"listEvents": {200, 400, 401, 403, 500}, "addAssignee": {200, 400, 404, 409}}
 

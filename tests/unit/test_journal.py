@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from specdouble.journal import Body, Entry, Filter, Journal, Marks, current_marks, mark, marking
+from specdouble.world.journal import (
+    Body,
+    Entry,
+    Filter,
+    Journal,
+    Marks,
+    current_marks,
+    mark,
+    marking,
+)
 
 
 def entry(log: Journal, path: str = "/pick-pack/acme/events", method: str = "GET",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from specdouble.jsonparse import JSONError, parse_json
+from specdouble.support.jsonparse import JSONError, parse_json
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from specdouble.domain import pickpack as pp
-from specdouble.problems import Problem
 from specdouble.state.base import Record
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 T = "acme"
 NOW = datetime(2024, 6, 1, 12, 0, 0, 123000, tzinfo=UTC)

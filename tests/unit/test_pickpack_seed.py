@@ -15,7 +15,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from prance import ResolvingParser
 
-from specdouble.data.pickpack_seed import GENERATED_ORDERS, STATUS_COUNTS, seed
+from specdouble.data.seeders.pickpack import GENERATED_ORDERS, STATUS_COUNTS, seed
 from specdouble.data.seeding import EPOCH, SeedContext
 from specdouble.domain import pickpack as pp
 from specdouble.state.base import TenantData

@@ -11,11 +11,11 @@ import pytest
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.seeding import BUNDLED_SPEC_FILES, SeedContext, seed_tenant
 from specdouble.data.validation import schema_validator
-from specdouble.http.admin.records import COLLECTIONS
-from specdouble.http.catalog import SERVICES
-from specdouble.resources import fixtures_dir, specs_dir
-from specdouble.specs import load_spec
+from specdouble.spec.loader import load_spec
 from specdouble.state.base import TenantData
+from specdouble.support.resources import fixtures_dir, specs_dir
+from specdouble.world.catalog import SERVICES
+from specdouble.world.records import COLLECTIONS
 
 SEEDERS = {s.name: s.load_seeder() for s in SERVICES if s.seeder}
 SPECS = {s.name: load_spec(specs_dir() / s.spec_file) for s in SERVICES

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from specdouble.faults import FaultRules
-from specdouble.journal import Body, Entry, Journal
 from specdouble.state.redis import RedisStore
 from specdouble.state.redis_server_state import RedisServerState
 from specdouble.state.server_state import MemoryServerState, ServerState
+from specdouble.world.faults import FaultRules
+from specdouble.world.journal import Body, Entry, Journal
 
 
 @pytest.fixture(params=["memory", "redis"])

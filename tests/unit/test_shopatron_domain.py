@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from specdouble.data.seeders.shopatron import seed
 from specdouble.data.seeding import SeedContext
-from specdouble.data.shopatron_seed import seed
 from specdouble.domain import shopatron
-from specdouble.problems import Problem
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "seeds" / "shopatron"

@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from specdouble.data.seeders.shopatron import seed
 from specdouble.data.seeding import SeedContext
-from specdouble.data.shopatron_seed import seed
 from specdouble.domain import shopatron
-from specdouble.problems import Problem
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())["acme"]

@@ -11,15 +11,15 @@ import orjson
 import pytest
 import yaml
 
-from specdouble.data.seeding import SeedContext
-from specdouble.data.shopatron_seed import (
+from specdouble.data.seeders.shopatron import (
     GENERATED_ORDERS,
     ORDER_ID_RANGE,
     TAX_RATES,
     seed,
 )
+from specdouble.data.seeding import SeedContext
 from specdouble.domain import shopatron
-from specdouble.jsonparse import JSONError, parse_json
+from specdouble.support.jsonparse import JSONError, parse_json
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "seeds" / "shopatron"

@@ -12,8 +12,8 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from prance import ResolvingParser
 
+from specdouble.data.seeders.shopatron import seed
 from specdouble.data.seeding import SeedContext
-from specdouble.data.shopatron_seed import seed
 from specdouble.domain import shopatron
 from specdouble.state.memory import MemoryStore
 

@@ -14,7 +14,6 @@ from tests.redisserver import (
     free_port,
 )
 
-from specdouble.problems import Problem, conflict
 from specdouble.state.base import (
     StoreUnavailable,
     Transaction,
@@ -23,6 +22,7 @@ from specdouble.state.base import (
 )
 from specdouble.state.redis import RedisStore, redacted
 from specdouble.state.select import open_store
+from specdouble.support.problems import Problem, conflict
 
 BIG = 2**80 + 1
 T = TypeVar("T")

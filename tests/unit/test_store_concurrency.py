@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import pytest
 
 from specdouble.domain import contacts
-from specdouble.problems import Problem
 from specdouble.state.memory import MemoryStore
+from specdouble.support.problems import Problem
 
 THREADS = 16
 ROUNDS = 50

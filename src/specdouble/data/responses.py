@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.problems import bad_request
+from specdouble.support.problems import bad_request
 
 JSON = "application/json"
 

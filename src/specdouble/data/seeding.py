@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 
-from specdouble.resources import specs_dir
-from specdouble.specs import load_spec
+from specdouble.spec.loader import load_spec
 from specdouble.state.base import Record, TenantData
+from specdouble.support.resources import specs_dir
 
 if TYPE_CHECKING:
     from specdouble.data.generator import SchemaDataGenerator

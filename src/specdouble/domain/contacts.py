@@ -3,7 +3,7 @@
 An assignment links a customer to a legal entity. It is stored with the
 ids only and expanded on every read, so a change to a legal entity shows
 in all its assignments. No HTTP here: each function opens one transaction,
-returns plain data or raises a :class:`~specdouble.problems.Problem`
+returns plain data or raises a :class:`~specdouble.support.problems.Problem`
 inside it (nothing is written then). Choices the vendor left open are in
 ``docs/spec-notes.md`` (Customer Management).
 """
@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from specdouble.clock import iso_millis
-from specdouble.problems import Problem, bad_request, conflict
 from specdouble.query import (
     QueryError,
     matches,
@@ -28,6 +26,8 @@ from specdouble.query import (
     sort_records,
 )
 from specdouble.state.base import Record, Store, Transaction
+from specdouble.support.clock import iso_millis
+from specdouble.support.problems import Problem, bad_request, conflict
 
 LEGAL_ENTITIES = "cm.legalEntities"
 CUSTOMERS = "cm.customers"

@@ -1,7 +1,7 @@
 """Emporix Pick-pack rules: assignees, packing events, recalculation jobs.
 
 No HTTP here: every function opens one transaction on the tenant, returns
-plain JSON-compatible data or raises a :class:`~specdouble.problems.Problem`
+plain JSON-compatible data or raises a :class:`~specdouble.support.problems.Problem`
 inside the transaction, so a rejected request changes nothing. The choices
 the vendor left open are recorded in ``docs/spec-notes.md`` (Pick-pack).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from specdouble.clock import iso_millis, parse_iso
-from specdouble.problems import NOT_FOUND, Problem, bad_request, conflict
 from specdouble.state.base import Record, Store, Transaction
+from specdouble.support.clock import iso_millis, parse_iso
+from specdouble.support.problems import NOT_FOUND, Problem, bad_request, conflict
 
 ORDERS = "pickpack.orders"
 EVENTS = "pickpack.events"

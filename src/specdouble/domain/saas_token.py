@@ -14,7 +14,7 @@ import binascii
 import json
 from datetime import datetime
 
-from specdouble.problems import bad_request
+from specdouble.support.problems import bad_request
 
 FIELD = "header.saas-token"
 

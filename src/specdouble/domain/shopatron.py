@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from specdouble.clock import iso_millis, parse_iso
-from specdouble.problems import Problem
 from specdouble.state.base import Record, Store, Transaction
+from specdouble.support.clock import iso_millis, parse_iso
+from specdouble.support.problems import Problem
 
 ORDERS = "shopatron.orders"
 LOCATIONS = "shopatron.locations"

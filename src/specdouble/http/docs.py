@@ -15,8 +15,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from specdouble.http.catalog import SERVICES
-from specdouble.http.runtime import get_runtime
+from specdouble.world.catalog import SERVICES
+from specdouble.world.runtime import get_runtime
 
 try:
     from swagger_ui_bundle import swagger_ui_path as _ASSETS

@@ -1,6 +1,6 @@
 """Every error body the server sends is built here, in its service's shape.
 
-The domain and the HTTP plumbing raise :class:`~specdouble.problems.Problem`
+The domain and the HTTP plumbing raise :class:`~specdouble.support.problems.Problem`
 (or Connexion raises its own problems, translated here); ``render`` turns a
 Problem into bytes in the shape of the service that owns the request path.
 """
@@ -15,12 +15,11 @@ from typing import Any
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
-from specdouble import journal
-from specdouble.domain import auth
-from specdouble.http.catalog import style_for_path
-from specdouble.http.runtime import get_runtime
-from specdouble.jsonparse import dumps
-from specdouble.problems import Problem
+from specdouble.support.jsonparse import dumps
+from specdouble.support.problems import Problem
+from specdouble.world import auth, journal
+from specdouble.world.catalog import style_for_path
+from specdouble.world.runtime import get_runtime
 
 log = logging.getLogger("specdouble.errors")
 

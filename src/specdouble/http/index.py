@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from specdouble import __version__
-from specdouble.http.catalog import SERVICES
-from specdouble.http.runtime import get_runtime
+from specdouble.world.catalog import SERVICES
+from specdouble.world.runtime import get_runtime
 
 
 async def index(request: Request) -> Response:

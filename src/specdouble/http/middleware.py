@@ -6,12 +6,12 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from specdouble import journal
 from specdouble.http.errors import render
-from specdouble.http.runtime import Runtime, reset_runtime, set_runtime
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
+from specdouble.world import journal
+from specdouble.world.runtime import Runtime, reset_runtime, set_runtime
 
-log = logging.getLogger("specdouble.conformance")
+log = logging.getLogger("specdouble.spec.conformance")
 
 # Connexion gathers query parameters with one scan of all of them per distinct
 # name (quadratic: 4,000 names cost seconds); no client of these APIs sends more.

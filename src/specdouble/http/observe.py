@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from specdouble import faults, journal
-from specdouble.clock import iso_millis, utc_now
-from specdouble.http.catalog import service_for_path
 from specdouble.http.middleware import send_problem
-from specdouble.http.runtime import Runtime
-from specdouble.problems import Problem
-from specdouble.specs import Route
+from specdouble.spec.loader import Route
+from specdouble.support.clock import iso_millis, utc_now
+from specdouble.support.problems import Problem
+from specdouble.world import faults, journal
+from specdouble.world.catalog import service_for_path
+from specdouble.world.runtime import Runtime
 
 logger = logging.getLogger("specdouble")
 

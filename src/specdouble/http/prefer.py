@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from specdouble import journal
 from specdouble.data.generator import GenerationError
 from specdouble.data.responses import ChosenResponse, choose_response
 from specdouble.http.middleware import send_problem
-from specdouble.http.runtime import get_runtime
-from specdouble.jsonparse import dumps
-from specdouble.problems import Problem, bad_request
+from specdouble.support.jsonparse import dumps
+from specdouble.support.problems import Problem, bad_request
+from specdouble.world import journal
+from specdouble.world.runtime import get_runtime
 
 EARLY_CODES = frozenset({400, 401, 403})
 

@@ -7,8 +7,8 @@ from typing import Any
 from connexion import context
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.domain.auth import Principal
-from specdouble.jsonparse import dumps
+from specdouble.support.jsonparse import dumps
+from specdouble.world.auth import Principal
 
 JSON = "application/json"
 

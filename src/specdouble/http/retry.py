@@ -22,15 +22,15 @@ from typing import cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from specdouble.http import world
-from specdouble.http.runtime import get_runtime
-from specdouble.problems import Problem
 from specdouble.state.base import (
     MAX_ATTEMPTS,
     OptimisticStore,
     TransactionConflict,
     UnknownTenant,
 )
+from specdouble.support.problems import Problem
+from specdouble.world import tenants
+from specdouble.world.runtime import get_runtime
 
 log = logging.getLogger("specdouble")
 
@@ -97,11 +97,11 @@ class ConflictRetryMiddleware:
 def _restore(tenant: str) -> bool:
     """Seed a default (or ``--state``) tenant the store lost; False for any other."""
     runtime = get_runtime()
-    if not (world.is_default(runtime, tenant) or tenant in runtime.start_state):
+    if not (tenants.is_default(runtime, tenant) or tenant in runtime.start_state):
         return False
     log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
                 tenant)
-    world.reseed(runtime, tenant)
+    tenants.reseed(runtime, tenant)
     return True
 
 

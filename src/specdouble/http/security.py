@@ -2,7 +2,7 @@
 
 Connexion calls these through ``x-tokenInfoFunc`` / ``x-bearerInfoFunc`` /
 ``x-basicInfoFunc``, which ``app.py`` injects into each spec. They raise
-:class:`~specdouble.problems.Problem` with an auth kind; ``errors.py``
+:class:`~specdouble.support.problems.Problem` with an auth kind; ``errors.py``
 renders it in the owning service's shape.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionRequest
 
-from specdouble.domain import auth
-from specdouble.http.catalog import service_for_path
-from specdouble.http.runtime import get_runtime
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
+from specdouble.world import auth
+from specdouble.world.catalog import service_for_path
+from specdouble.world.runtime import get_runtime
 
 TENANT_MISMATCH_MESSAGE = "Tenant in the header is not matching with the one provided in the URI."
 

@@ -24,7 +24,7 @@ from connexion.validators import (
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Receive, Scope
 
-from specdouble.jsonparse import JSONError, parse_json
+from specdouble.support.jsonparse import JSONError, parse_json
 
 
 def _int_range(low: int, high: int) -> t.Callable[[object], bool]:

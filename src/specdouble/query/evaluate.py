@@ -14,7 +14,6 @@ import math
 from datetime import datetime
 from typing import Any
 
-from specdouble.clock import parse_iso
 from specdouble.query.ast import (
     Compare,
     Condition,
@@ -27,6 +26,7 @@ from specdouble.query.ast import (
     Range,
 )
 from specdouble.query.paths import values_at
+from specdouble.support.clock import parse_iso
 
 
 def matches(query: Query, record: dict[str, Any]) -> bool:

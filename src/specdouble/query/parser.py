@@ -21,7 +21,6 @@ from lark.exceptions import (
     VisitError,
 )
 
-from specdouble.clock import parse_iso
 from specdouble.query.ast import (
     Compare,
     CompareOp,
@@ -38,6 +37,7 @@ from specdouble.query.ast import (
 from specdouble.query.errors import QueryError
 from specdouble.query.grammar import GRAMMAR, TERMINAL_NAMES
 from specdouble.query.regex import compile_contains
+from specdouble.support.clock import parse_iso
 
 MAX_QUERY = 4096
 _KEYWORDS = {"exists": True, "null": False, "missing": False}

@@ -35,8 +35,6 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from specdouble.jsonparse import dumps
-from specdouble.problems import Problem
 from specdouble.state.base import (
     MAX_ATTEMPTS,
     Record,
@@ -45,6 +43,8 @@ from specdouble.state.base import (
     TransactionConflict,
     UnknownTenant,
 )
+from specdouble.support.jsonparse import dumps
+from specdouble.support.problems import Problem
 
 DEFAULT_PREFIX = "specdouble"
 # How long a writer's priority lease lasts at most (it is released when its request ends).

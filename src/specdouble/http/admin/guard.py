@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specdouble.http.admin import shape  # noqa: F401  (registers the error shape)
 from specdouble.http.middleware import send_problem
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
 
 ADMIN_PREFIX = "/__admin"
 TEST_CLIENT_HOST = "testclient"

@@ -11,12 +11,11 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble import __version__
-from specdouble.http import world
-from specdouble.http.admin import records
 from specdouble.http.respond import json_response, no_content
-from specdouble.http.runtime import Runtime, get_runtime
-from specdouble.journal import Filter
-from specdouble.problems import not_found
+from specdouble.support.problems import not_found
+from specdouble.world import records, tenants
+from specdouble.world.journal import Filter
+from specdouble.world.runtime import get_runtime
 
 EMAILS = "shopatron.emails"
 
@@ -36,7 +35,7 @@ async def get_health() -> ConnexionResponse:
 
 
 async def reset_state(tenant: str | None = None) -> ConnexionResponse:
-    return json_response({"reset": world.reset(get_runtime(), tenant)})
+    return json_response({"reset": tenants.reset(get_runtime(), tenant)})
 
 
 # --- journal --------------------------------------------------------------------------
@@ -60,14 +59,9 @@ async def clear_requests() -> ConnexionResponse:
 
 # --- faults ---------------------------------------------------------------------------
 
-def documented_statuses(runtime: Runtime) -> dict[str, set[int]]:
-    """operationId -> documented statuses, over the mocked specs (not the admin one)."""
-    return runtime.operations.documented_statuses(exclude=("admin",))
-
-
 async def create_fault(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    rule = runtime.faults.create(body, documented_statuses(runtime))
+    rule = runtime.faults.create(body, runtime.mocked_statuses())
     return json_response(rule.to_json(), status=201)
 
 
@@ -90,13 +84,13 @@ async def delete_fault(id_: str) -> ConnexionResponse:
 
 async def export_state(tenant: str) -> ConnexionResponse:
     runtime = get_runtime()
-    world.require(runtime, tenant)
+    tenants.require(runtime, tenant)
     return json_response({"tenant": tenant, "collections": runtime.store.export_tenant(tenant)})
 
 
 async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    world.require(runtime, tenant)
+    tenants.require(runtime, tenant)
     data = records.check_state(body, runtime.specs)
     runtime.store.load_tenant(tenant, data)
     return json_response({"tenant": tenant,
@@ -106,7 +100,7 @@ async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
 async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
     runtime = get_runtime()
     if tenant is not None:
-        world.require(runtime, tenant)
+        tenants.require(runtime, tenant)
     emails = []
     for name in [tenant] if tenant else runtime.store.tenants():
         with runtime.store.transaction(name) as tx:
@@ -119,17 +113,17 @@ async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
 
 async def create_tenant(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    creds = world.create(runtime, body["name"], body.get("seed"))
-    return json_response({**world.summary(runtime, body["name"]), **creds.to_json()},
+    creds = tenants.create(runtime, body["name"], body.get("seed"))
+    return json_response({**tenants.summary(runtime, body["name"]), **creds.to_json()},
                          status=201)
 
 
 async def list_tenants() -> ConnexionResponse:
     runtime = get_runtime()
-    return json_response({"tenants": [world.summary(runtime, t)
+    return json_response({"tenants": [tenants.summary(runtime, t)
                                       for t in runtime.store.tenants()]})
 
 
 async def delete_tenant(name: str) -> ConnexionResponse:
-    world.drop(get_runtime(), name)
+    tenants.drop(get_runtime(), name)
     return no_content()

@@ -6,7 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 from specdouble.http import errors
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
 
 STYLE = "admin"
 

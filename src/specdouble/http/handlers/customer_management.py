@@ -13,10 +13,10 @@ from typing import Any
 from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.clock import utc_now
 from specdouble.domain import contacts
 from specdouble.http.respond import json_response, no_content
-from specdouble.http.runtime import get_runtime
+from specdouble.support.clock import utc_now
+from specdouble.world.runtime import get_runtime
 
 
 async def list_contact_assignments(

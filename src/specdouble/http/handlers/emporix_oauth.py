@@ -15,10 +15,10 @@ from urllib.parse import unquote_plus
 from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.domain.auth import EMPORIX
 from specdouble.http.respond import json_response
-from specdouble.http.runtime import get_runtime
-from specdouble.problems import Problem
+from specdouble.support.problems import Problem
+from specdouble.world.auth import EMPORIX
+from specdouble.world.runtime import get_runtime
 
 _INVALID_FORM = "The request form is invalid."
 

@@ -8,13 +8,13 @@ from typing import Any
 from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.clock import parse_lenient, utc_now
 from specdouble.domain import pickpack
 from specdouble.domain.saas_token import customer_of
 from specdouble.http.respond import json_response, no_content, principal
-from specdouble.http.runtime import Runtime, get_runtime
-from specdouble.problems import bad_request
 from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict
+from specdouble.support.clock import parse_lenient, utc_now
+from specdouble.support.problems import bad_request
+from specdouble.world.runtime import Runtime, get_runtime
 
 
 async def add_assignee(

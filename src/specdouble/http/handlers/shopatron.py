@@ -10,10 +10,10 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.clock import utc_now
 from specdouble.domain import shopatron
 from specdouble.http.respond import json_response, principal
-from specdouble.http.runtime import get_runtime
+from specdouble.support.clock import utc_now
+from specdouble.world.runtime import get_runtime
 
 
 async def assign_order(body: dict[str, Any]) -> ConnexionResponse:

@@ -11,9 +11,9 @@ from typing import Any
 from connexion import context
 from connexion.lifecycle import ConnexionResponse
 
-from specdouble.domain.auth import SHOPATRON
 from specdouble.http.respond import json_response
-from specdouble.http.runtime import get_runtime
+from specdouble.world.auth import SHOPATRON
+from specdouble.world.runtime import get_runtime
 
 
 async def issue_shopatron_token(body: dict[str, Any]) -> ConnexionResponse:

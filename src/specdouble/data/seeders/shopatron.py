@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from specdouble.clock import iso_millis
 from specdouble.data.seeding import SeedContext
 from specdouble.domain import shopatron
 from specdouble.state.base import Record, TenantData
+from specdouble.support.clock import iso_millis
 
 GENERATED_ORDERS = 24
 # Generated ids stay clear of the fixtures' ranges and of new shipment ids

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from specdouble.problems import bad_request
 from specdouble.state.server_state import MemoryServerState, ServerState
+from specdouble.support.problems import bad_request
 
 CONNECTION_RESET = "connection_reset"
 EMPTY_RESPONSE = "empty_response"

@@ -18,12 +18,12 @@ from typing import Any
 from specdouble.data.fixtures import Fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.seeding import seed_tenant
-from specdouble.domain.auth import EMPORIX, SHOPATRON, ScopeCatalog, TokenRegistry
-from specdouble.http.runtime import Runtime
-from specdouble.problems import Problem, bad_request, conflict, not_found
-from specdouble.specs import declared_scopes
+from specdouble.spec.loader import declared_scopes
 from specdouble.state.base import StoreUnavailable
 from specdouble.state.server_state import ServerState
+from specdouble.support.problems import Problem, bad_request, conflict, not_found
+from specdouble.world.auth import EMPORIX, SHOPATRON, ScopeCatalog, TokenRegistry
+from specdouble.world.runtime import Runtime
 
 # Emporix tenant names: a lower-case letter, then lower-case letters and digits.
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")

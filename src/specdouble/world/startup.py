@@ -13,14 +13,12 @@ from typing import Any
 import yaml
 
 from specdouble.data.seeding import derive_seed
-from specdouble.faults import FaultRules, parse_rule
-from specdouble.http import world
-from specdouble.http.admin import records
-from specdouble.http.admin.handlers import documented_statuses
-from specdouble.http.runtime import Runtime
-from specdouble.journal import Journal
-from specdouble.problems import Problem
 from specdouble.state.base import TenantData
+from specdouble.support.problems import Problem
+from specdouble.world import records, tenants
+from specdouble.world.faults import FaultRules, parse_rule
+from specdouble.world.journal import Journal
+from specdouble.world.runtime import Runtime
 
 
 def _read(path: Path, what: str) -> Any:
@@ -46,7 +44,7 @@ def read_faults(runtime: Runtime, path: Path) -> list[dict[str, Any]]:
         content = content["faults"]
     if not isinstance(content, list):
         raise ValueError(f"faults file {path}: expected a list of fault rules")
-    documented = documented_statuses(runtime)
+    documented = runtime.mocked_statuses()
     rules = []
     for index, item in enumerate(content):
         if isinstance(item, dict):  # a listed rule carries server-kept fields: drop them
@@ -71,7 +69,7 @@ def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
         if not isinstance(tenant, str):
             raise ValueError(f"state file {path}: {where}: needs a 'tenant' name")
         try:
-            world.check_name(tenant, "tenant")
+            tenants.check_name(tenant, "tenant")
             checked[tenant] = records.check_state(document, runtime.specs)
         except Problem as problem:
             raise _explain(path, "state", f"{where} (tenant {tenant})", problem) from None
@@ -98,10 +96,10 @@ def configure(runtime: Runtime) -> None:
     def first_start() -> None:
         for tenant, data in runtime.start_state.items():
             if not runtime.store.has_tenant(tenant):
-                world.create(runtime, tenant)
+                tenants.create(runtime, tenant)
             runtime.store.load_tenant(tenant, data)
-        documented = documented_statuses(runtime)
+        documented = runtime.mocked_statuses()
         for rule in rules:
             runtime.faults.create(rule, documented)
 
-    world.start(runtime, first_start)
+    tenants.start(runtime, first_start)

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from specdouble.clock import iso_millis
 from specdouble.data.seeding import SeedContext
 from specdouble.domain.pickpack import EVENTS, JOBS, ORDERS
 from specdouble.state.base import Record, TenantData
+from specdouble.support.clock import iso_millis
 
 SITES = ("main", "main", "main", "north", "south")
 UNITS = ("H87", "H87", "H87", "KGM")

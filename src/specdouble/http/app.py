@@ -25,10 +25,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.http import connexion_patches, docs, errors, world
+from specdouble.http import connexion_patches, docs, errors
 from specdouble.http.admin.guard import AdminGuardMiddleware
-from specdouble.http.admin.startup import configure as configure_admin
-from specdouble.http.catalog import SERVICES, Service
 from specdouble.http.index import index
 from specdouble.http.middleware import (
     BodyLimitMiddleware,
@@ -39,13 +37,16 @@ from specdouble.http.middleware import (
 from specdouble.http.observe import FaultMiddleware, JournalMiddleware
 from specdouble.http.prefer import PreferMiddleware
 from specdouble.http.retry import ConflictRetryMiddleware
-from specdouble.http.runtime import Runtime
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
-from specdouble.problems import Problem
-from specdouble.settings import Settings
-from specdouble.specs import load_spec
+from specdouble.spec.loader import load_spec
 from specdouble.state.select import is_shared, open_server_state, open_store
+from specdouble.support.problems import Problem
+from specdouble.support.settings import Settings
+from specdouble.world import tenants
+from specdouble.world.catalog import SERVICES, Service
+from specdouble.world.runtime import Runtime
+from specdouble.world.startup import configure as configure_admin
 
 log = logging.getLogger("specdouble")
 
@@ -115,7 +116,7 @@ def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     store = open_store(settings.state_url, settings.state_prefix)
     shared = open_server_state(store)
     runtime = Runtime(settings=settings, store=store,
-                      tokens=world.build_tokens(fixtures, specs, shared),
+                      tokens=tenants.build_tokens(fixtures, specs, shared),
                       fixtures=fixtures, seeders=seeders, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared)
     configure_admin(runtime)

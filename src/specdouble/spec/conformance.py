@@ -17,7 +17,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from specdouble.specs import OperationIndex
+from specdouble.spec.loader import OperationIndex
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from specdouble.domain.auth import EMPORIX, SHOPATRON
+from specdouble.world.auth import EMPORIX, SHOPATRON
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ SERVICES: tuple[Service, ...] = (
         error_style="pickpack",
         prefixes=("/pick-pack/",),
         realm=EMPORIX,
-        seeder="specdouble.data.pickpack_seed:seed",
+        seeder="specdouble.data.seeders.pickpack:seed",
     ),
     Service(
         name="customer-management",
@@ -58,7 +58,7 @@ SERVICES: tuple[Service, ...] = (
         error_style="emporix",
         prefixes=("/customer-management/",),
         realm=EMPORIX,
-        seeder="specdouble.data.contacts_seed:seed",
+        seeder="specdouble.data.seeders.contacts:seed",
         tenant_mismatch_status=400,
     ),
     Service(
@@ -77,7 +77,7 @@ SERVICES: tuple[Service, ...] = (
         error_style="shopatron",
         prefixes=("/api/",),
         realm=SHOPATRON,
-        seeder="specdouble.data.shopatron_seed:seed",
+        seeder="specdouble.data.seeders.shopatron:seed",
     ),
     Service(
         name="shopatron-oauth",

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from specdouble.clock import utc_now
-from specdouble.problems import Problem
 from specdouble.state.server_state import MemoryServerState, ServerState
+from specdouble.support.clock import utc_now
+from specdouble.support.problems import Problem
 
 EMPORIX = "emporix"
 SHOPATRON = "shopatron"

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from specdouble.conformance import ResponseChecker
 from specdouble.data.fixtures import Fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.domain.auth import TokenRegistry
-from specdouble.faults import FaultRules
-from specdouble.journal import Journal
-from specdouble.settings import Settings
-from specdouble.specs import OperationIndex
+from specdouble.spec.conformance import ResponseChecker
+from specdouble.spec.loader import OperationIndex
 from specdouble.state.base import Store
 from specdouble.state.server_state import MemoryServerState, ServerState
+from specdouble.support.settings import Settings
+from specdouble.world.auth import TokenRegistry
+from specdouble.world.faults import FaultRules
+from specdouble.world.journal import Journal
 
 _current: ContextVar[Runtime] = ContextVar("specdouble_runtime")
 
@@ -58,6 +58,10 @@ class Runtime:
     def operations(self) -> OperationIndex:
         """Every operation of the served specs, by id or by method and path."""
         return OperationIndex(self.specs)
+
+    def mocked_statuses(self) -> dict[str, set[int]]:
+        """The statuses each mocked operation documents (what a fault rule may return)."""
+        return self.operations.documented_statuses(exclude=("admin",))
 
     def operation(self, operation_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The operation with this id and the resolved spec that holds it."""

@@ -18,10 +18,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from specdouble.clock import iso_millis
 from specdouble.data.seeding import SeedContext
 from specdouble.domain.contacts import ASSIGNMENTS, CUSTOMERS, LEGAL_ENTITIES
 from specdouble.state.base import Record, TenantData
+from specdouble.support.clock import iso_millis
 
 SERVICE = "customer-management"
 GENERATED_COMPANIES = 18

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specdouble.data.seeding import DEFAULT_SEED
-from specdouble.resources import fixtures_dir, specs_dir
+from specdouble.support.resources import fixtures_dir, specs_dir
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from specdouble.data.validation import schema_validator
-from specdouble.problems import bad_request
 from specdouble.state.base import TenantData
+from specdouble.support.problems import bad_request
 
 MAX_DETAILS = 100
 

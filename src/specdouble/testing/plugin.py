@@ -263,8 +263,8 @@ class SpecDoubleServer:
             warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
             import uvicorn
 
-            from specdouble.app import create_app
-            from specdouble.settings import Settings
+            from specdouble.http.app import create_app
+            from specdouble.support.settings import Settings
 
             settings = Settings(**{"host": "127.0.0.1", **self._options, "port": 0})
             app = create_app(settings)
