@@ -10,10 +10,10 @@ from openapi_spec_validator.readers import read_from_filename
 from prance import ResolvingParser
 
 from specdouble.http.app import available_services
+from specdouble.services import BUILT_IN as SERVICES
 from specdouble.spec.loader import operations
 from specdouble.support.resources import specs_dir
 from specdouble.support.settings import Settings
-from specdouble.world.catalog import SERVICES
 
 SPECS = sorted(specs_dir().glob("*.yaml"))
 

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from specdouble import __version__
-from specdouble.data.seeding import DEFAULT_SEED
 from specdouble.state.base import StoreUnavailable
 from specdouble.support.resources import fixtures_dir, specs_dir
+from specdouble.support.seeds import DEFAULT_SEED
 from specdouble.support.settings import (
     DEFAULT_HOST,
     DEFAULT_JOURNAL_BODY_LIMIT,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.builtin import SPECS
 
 from specdouble.data.seeders import contacts as contacts_seed
 from specdouble.data.seeding import SeedContext
@@ -27,7 +28,7 @@ HEX24 = re.compile(r"^[0-9a-f]{24}$")
 
 
 def seeded(tenant: str = "acme", seed: int = 7) -> dict[str, Any]:
-    context = SeedContext(
+    context = SeedContext(specs=SPECS,
         tenant=tenant, seed=seed, service=contacts_seed.SERVICE, fixtures=FIXTURES[tenant]
     )
     return contacts_seed.seed(context)
@@ -142,7 +143,8 @@ def test_globex_has_no_documented_records() -> None:
 def test_fixture_typos_fail_at_seed_time() -> None:
     broken = copy.deepcopy(FIXTURES["acme"])
     broken["contactAssignments"][0]["customer"]["id"] = "nobody"
-    context = SeedContext(tenant="acme", seed=1, service="customer-management", fixtures=broken)
+    context = SeedContext(specs=SPECS,
+        tenant="acme", seed=1, service="customer-management", fixtures=broken)
     with pytest.raises(ValueError, match="references"):
         contacts_seed.seed(context)
 

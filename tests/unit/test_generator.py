@@ -346,7 +346,7 @@ def test_deeply_nested_unsatisfiable_choices_give_up() -> None:
 
 
 def test_timestamps_fall_in_the_year_before_the_seeding_epoch() -> None:
-    from specdouble.data.seeding import EPOCH
+    from specdouble.support.seeds import EPOCH
 
     generator = SchemaDataGenerator(79)
     for _ in range(50):

@@ -14,12 +14,14 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from prance import ResolvingParser
+from tests.builtin import SPECS
 
 from specdouble.data.seeders.pickpack import GENERATED_ORDERS, STATUS_COUNTS, seed
-from specdouble.data.seeding import EPOCH, SeedContext
+from specdouble.data.seeding import SeedContext
 from specdouble.domain import pickpack as pp
 from specdouble.state.base import TenantData
 from specdouble.state.memory import MemoryStore
+from specdouble.support.seeds import EPOCH
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "data" / "seeds"
@@ -38,7 +40,7 @@ def spec() -> dict[str, Any]:
 
 
 def _seed(fixtures: dict[str, Any], tenant: str = "acme", number: int = 7) -> TenantData:
-    return seed(SeedContext(tenant=tenant, seed=number, service="pickpack",
+    return seed(SeedContext(specs=SPECS, tenant=tenant, seed=number, service="pickpack",
                             fixtures=fixtures.get(tenant, {})))
 
 
@@ -141,7 +143,7 @@ def test_fixture_records_are_kept_and_ids_do_not_clash(fixtures: dict[str, Any])
 
 
 def test_tenant_without_fixtures_gets_generated_data_only() -> None:
-    data = seed(SeedContext(tenant="newco", seed=1, service="pickpack"))
+    data = seed(SeedContext(specs=SPECS, tenant="newco", seed=1, service="pickpack"))
     assert len(data[pp.ORDERS]) == GENERATED_ORDERS
     assert data[pp.JOBS] == {}
     assert {e["orderNumber"] for e in data[pp.EVENTS].values()} <= set(data[pp.ORDERS])

@@ -7,19 +7,18 @@ from typing import Any
 
 import orjson
 import pytest
+from tests.builtin import SPECS
 
 from specdouble.data.fixtures import load_fixtures
-from specdouble.data.seeding import BUNDLED_SPEC_FILES, SeedContext, seed_tenant
+from specdouble.data.seeding import SeedContext, seed_tenant
 from specdouble.data.validation import schema_validator
-from specdouble.spec.loader import load_spec
+from specdouble.services import built_in_catalog
 from specdouble.state.base import TenantData
-from specdouble.support.resources import fixtures_dir, specs_dir
-from specdouble.world.catalog import SERVICES
-from specdouble.world.records import COLLECTIONS
+from specdouble.support.resources import fixtures_dir
 
-SEEDERS = {s.name: s.load_seeder() for s in SERVICES if s.seeder}
-SPECS = {s.name: load_spec(specs_dir() / s.spec_file) for s in SERVICES
-         if s.name in BUNDLED_SPEC_FILES}
+CATALOG = built_in_catalog()
+SEEDERS = CATALOG.seeders()
+COLLECTIONS = CATALOG.collections()
 FIXTURES = load_fixtures(fixtures_dir(), list(SEEDERS)).services
 
 
@@ -31,10 +30,8 @@ def fixture_ids(service: str, tenant: str, part: str, id_field: str) -> set[str]
     return {str(r[id_field]) for r in (FIXTURES[service].get(tenant) or {}).get(part) or []}
 
 
-def test_bundled_spec_files_agree_with_the_catalog() -> None:
-    catalog = {s.name: s.spec_file for s in SERVICES}
-    assert {name: catalog[name] for name in BUNDLED_SPEC_FILES} == BUNDLED_SPEC_FILES
-    assert set(SEEDERS) <= set(BUNDLED_SPEC_FILES)
+def test_every_seeder_has_its_spec() -> None:
+    assert set(SEEDERS) <= set(SPECS)
 
 
 @pytest.mark.parametrize(("tenant", "seed"), [("acme", 1), ("globex", 2), ("newco", 3)])
@@ -43,7 +40,7 @@ def test_every_seeded_record_validates_against_its_schema(tenant: str, seed: int
     assert set(data) == set(COLLECTIONS)
     for collection, records in data.items():
         described = COLLECTIONS[collection]
-        spec = SPECS[described.service]
+        spec = SPECS[described.schema_service]
         validator = schema_validator(spec["components"]["schemas"][described.schema], spec)
         for key, record in records.items():
             errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(record)]
@@ -75,7 +72,7 @@ def test_seeding_uses_the_specs_it_is_given() -> None:
 
 
 def test_record_lays_the_seeders_fields_over_a_generated_record() -> None:
-    ctx = SeedContext(tenant="acme", seed=1, service="customer-management")
+    ctx = SeedContext(specs=SPECS, tenant="acme", seed=1, service="customer-management")
     schema = ctx.schema("Customer")
     validator = schema_validator(schema, ctx.spec())
     for _ in range(20):
@@ -92,16 +89,17 @@ def test_record_lays_the_seeders_fields_over_a_generated_record() -> None:
 
 
 def test_schema_paths_reach_inline_schemas_of_other_services() -> None:
-    ctx = SeedContext(tenant="acme", seed=1, service="pickpack")
+    ctx = SeedContext(specs=SPECS, tenant="acme", seed=1, service="pickpack")
     entry = ctx.schema("PickpackOrderRecord/properties/entries/items", service="admin")
     assert "productName" in entry["properties"]
-    assert ctx.spec("admin") is SeedContext(tenant="b", seed=2, service="x").spec("admin")
+    assert ctx.spec("admin") is SeedContext(specs=SPECS, tenant="b", seed=2,
+                                            service="x").spec("admin")
     with pytest.raises(LookupError):
         ctx.spec("no-such-service")
 
 
 def _draws(tenant: str, seed: int, service: str) -> list[Any]:
-    ctx = SeedContext(tenant=tenant, seed=seed, service=service)
+    ctx = SeedContext(specs=SPECS, tenant=tenant, seed=seed, service=service)
     return [ctx.value("assignee/properties/firstName", service="pickpack", hint="firstName")
             for _ in range(8)]
 

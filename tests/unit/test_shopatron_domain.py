@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.builtin import SPECS
 
 from specdouble.data.seeders.shopatron import seed
 from specdouble.data.seeding import SeedContext
@@ -28,7 +29,8 @@ def store() -> MemoryStore:
     fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())
     result = MemoryStore()
     for tenant in ("acme", "globex"):
-        ctx = SeedContext(tenant=tenant, seed=7, service="shopatron", fixtures=fixtures[tenant])
+        ctx = SeedContext(specs=SPECS,
+            tenant=tenant, seed=7, service="shopatron", fixtures=fixtures[tenant])
         result.load_tenant(tenant, seed(ctx))
     return result
 
@@ -179,7 +181,7 @@ def test_package_without_items_takes_every_unassigned_quantity(store: MemoryStor
     assert (new["shippingAmount"], new["shippingTaxAmount"]) == (4.5, 0.3)
     assert order["orderStatus"] == "ASSIGNED"
     problem = fails(store, [{"autoAssign": True}])
-    assert problem.oms_code == 5015
+    assert problem.error_code == 5015
     assert problem.details == [
         "body.packageAssignment[0]: nothing is left to assign in order 6543210"]
 
@@ -220,14 +222,14 @@ def test_no_active_location_for_automatic_assignment(store: MemoryStore) -> None
             tx.put(shopatron.LOCATIONS, key, {**tx.get(shopatron.LOCATIONS, key),
                                               "active": False})
     problem = fails(store, [{"autoAssign": True}])
-    assert (problem.status, problem.oms_code) == (400, 5015)
+    assert (problem.status, problem.error_code) == (400, 5015)
     assert problem.details == [
         "body.packageAssignment[0].autoAssign: no active location can take the shipment"]
 
 
 def test_inactive_location_is_invalid_data(store: MemoryStore) -> None:
     problem = fails(store, [{"locationID": 4040}])
-    assert (problem.status, problem.oms_code) == (400, 5015)
+    assert (problem.status, problem.error_code) == (400, 5015)
     assert problem.details == ["body.packageAssignment[0].locationID: location 4040 is not active"]
 
 
@@ -281,7 +283,7 @@ def test_cancelled_shipment_cannot_be_reused(store: MemoryStore) -> None:
     s1 = first["shipments"][0]["shipmentID"]
     assign(store, [{"locationID": 3030, "itemAssign": [{"orderItemID": 123456}]}])
     problem = fails(store, [{"shipmentID": s1, "itemAssign": [{"orderItemID": 123456}]}])
-    assert problem.oms_code == 5015
+    assert problem.error_code == 5015
     assert problem.details == [f"body.packageAssignment[0].shipmentID: shipment {s1} is cancelled"]
 
 
@@ -332,7 +334,7 @@ def test_partial_cancel_keeps_order_open(store: MemoryStore) -> None:
 
 def test_unknown_order_is_404_5002(store: MemoryStore) -> None:
     problem = fails(store, [{"autoAssign": True}], order_id=999)
-    assert (problem.status, problem.oms_code) == (404, 5002)
+    assert (problem.status, problem.error_code) == (404, 5002)
     assert problem.details == ["body.orderID: no order 999"]
     with pytest.raises(Problem) as caught:
         shopatron.get_order(store, "acme", 999)
@@ -353,7 +355,7 @@ def test_unknown_ids_are_400_5013_each_named(store: MemoryStore) -> None:
                                             {"orderItemID": 555}]},
         {"locationID": 9999, "shipmentID": 42, "itemAssign": [{"orderItemID": 0}]},
     ])
-    assert (problem.status, problem.oms_code) == (400, 5013)
+    assert (problem.status, problem.error_code) == (400, 5013)
     assert problem.details == [
         "body.packageAssignment[0].itemAssign[1].orderItemID: order 6543210 has no item 555",
         "body.packageAssignment[1].shipmentID: order 6543210 has no shipment 42",
@@ -365,7 +367,7 @@ def test_unknown_ids_are_400_5013_each_named(store: MemoryStore) -> None:
 def test_quantity_above_open_is_400_5015(store: MemoryStore) -> None:
     problem = fails(store, [{"locationID": 1010, "itemAssign": [
         {"orderItemID": 123456, "quantity": 1}, {"orderItemID": 98765, "quantity": 4}]}])
-    assert (problem.status, problem.oms_code) == (400, 5015)
+    assert (problem.status, problem.error_code) == (400, 5015)
     assert problem.details == [
         "body.packageAssignment[0].itemAssign[1].quantity: 4 is more than the 3 still open "
         "for item 98765"]
@@ -382,7 +384,7 @@ def test_quantity_counts_what_is_already_cancelled(store: MemoryStore) -> None:
          "itemAssign": [{"orderItemID": 98765, "quantity": 2}]},
     ):
         problem = fails(store, [package])
-        assert problem.oms_code == 5015
+        assert problem.error_code == 5015
         assert "2 is more than the 1 still open for item 98765" in problem.details[0]
 
 
@@ -391,7 +393,7 @@ def test_cancelling_a_fully_cancelled_item_is_5015(store: MemoryStore) -> None:
         {"orderItemID": 998887, "dispositionReason": "no_inventory"}]}]
     assign(store, cancel, order_id=123456)
     problem = fails(store, cancel, order_id=123456)
-    assert problem.oms_code == 5015
+    assert problem.error_code == 5015
     assert problem.details == ["body.packageAssignment[0].itemAssign[0].orderItemID: item "
                                "998887 is fully cancelled"]
     assign_it = [{"locationID": 1010, "itemAssign": [{"orderItemID": 7776665},
@@ -491,7 +493,7 @@ def test_package_rules_name_each_field(
     store: MemoryStore, package: dict[str, Any], code: int, details: list[str]
 ) -> None:
     problem = fails(store, [package])
-    assert (problem.status, problem.oms_code) == (400, code)
+    assert (problem.status, problem.error_code) == (400, code)
     assert problem.details == details
     assert problem.message == ("Missing request data" if code == MISSING else
                                "Invalid request data")
@@ -499,13 +501,13 @@ def test_package_rules_name_each_field(
 
 def test_shape_is_checked_before_the_order_exists(store: MemoryStore) -> None:
     problem = fails(store, [{"shipmentStatus": "CANCELLED"}], order_id=999)
-    assert (problem.status, problem.oms_code) == (400, 5011)
+    assert (problem.status, problem.error_code) == (400, 5011)
 
 
 def test_missing_and_invalid_together_report_both_as_missing_data(store: MemoryStore) -> None:
     problem = fails(store, [{"shipmentStatus": "BACKORDER"},
                             {"autoAssign": True, "locationID": 1010}])
-    assert problem.oms_code == 5011
+    assert problem.error_code == 5011
     assert problem.details == [
         "body.packageAssignment[0].backOrderReleaseDate: is required when shipmentStatus is "
         "BACKORDER",
@@ -527,7 +529,7 @@ def test_missing_request_data_5011(
 ) -> None:
     with pytest.raises(Problem) as caught:
         shopatron.assign_order(store, "acme", request_body, now=NOW)
-    assert (caught.value.oms_code, caught.value.details) == (5011, details)
+    assert (caught.value.error_code, caught.value.details) == (5011, details)
 
 
 # --- emails -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
+from tests.builtin import SPECS
 
 from specdouble.data.seeders.shopatron import (
     GENERATED_ORDERS,
@@ -27,7 +28,7 @@ FIXTURES = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())
 
 
 def seeded(tenant: str = "acme", number: int = 1) -> dict[str, Any]:
-    return seed(SeedContext(tenant=tenant, seed=number, service="shopatron",
+    return seed(SeedContext(specs=SPECS, tenant=tenant, seed=number, service="shopatron",
                             fixtures=FIXTURES[tenant]))
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 from prance import ResolvingParser
+from tests.builtin import SPECS as BUILT_IN_SPECS
 
 from specdouble.data.seeders.shopatron import seed
 from specdouble.data.seeding import SeedContext
@@ -92,7 +93,8 @@ def test_response_examples_are_what_the_domain_answers(
     assert documented[request_name]["value"] == request
     fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())["acme"]
     store = MemoryStore()
-    store.load_tenant("acme", seed(SeedContext(tenant="acme", seed=3, service="shopatron",
+    store.load_tenant("acme", seed(SeedContext(specs=BUILT_IN_SPECS,
+        tenant="acme", seed=3, service="shopatron",
                                                fixtures=fixtures)))
     answer = shopatron.assign_order(store, "acme", request,
                                     now=datetime(2024, 6, 2, 10, 0, tzinfo=UTC))
@@ -110,7 +112,8 @@ def _validator(schema_name: str) -> OAS30Validator:
 def test_seeded_state_matches_the_spec_schemas(tenant: str, number: int) -> None:
     """Every stored record is what the spec promises (orders are sent back verbatim)."""
     fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())[tenant]
-    data = seed(SeedContext(tenant=tenant, seed=number, service="shopatron", fixtures=fixtures))
+    data = seed(SeedContext(specs=BUILT_IN_SPECS,
+        tenant=tenant, seed=number, service="shopatron", fixtures=fixtures))
     for collection, schema in ((shopatron.ORDERS, "Order"), (shopatron.LOCATIONS, "Location")):
         validator = _validator(schema)
         for key, record in data[collection].items():
@@ -121,7 +124,8 @@ def test_seeded_state_matches_the_spec_schemas(tenant: str, number: int) -> None
 def test_recorded_emails_match_the_spec_schema() -> None:
     fixtures = yaml.safe_load((ROOT / "fixtures" / "shopatron.yaml").read_text())["acme"]
     store = MemoryStore()
-    store.load_tenant("acme", seed(SeedContext(tenant="acme", seed=1, service="shopatron",
+    store.load_tenant("acme", seed(SeedContext(specs=BUILT_IN_SPECS,
+        tenant="acme", seed=1, service="shopatron",
                                                fixtures=fixtures)))
     now = datetime(2024, 6, 2, 10, 0, tzinfo=UTC)
     for name in ("backorder", "assign"):

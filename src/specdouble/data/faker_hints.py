@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from faker import Faker
 
-from specdouble.data.seeding import EPOCH
+from specdouble.support.seeds import EPOCH
 
 StringProducer = Callable[[Faker, random.Random], str]
 

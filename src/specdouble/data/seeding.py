@@ -15,60 +15,25 @@ that carry rules across records (ids, references, counts, statuses).
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from faker import Faker
 
-from specdouble.spec.loader import load_spec
+from specdouble.data.generator import SchemaDataGenerator
 from specdouble.state.base import Record, TenantData
-from specdouble.support.resources import specs_dir
-
-if TYPE_CHECKING:
-    from specdouble.data.generator import SchemaDataGenerator
-
-DEFAULT_SEED = 20240601
-# Generated timestamps are relative to this instant, never to "now",
-# so that seeded data does not depend on the day it is generated.
-EPOCH = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
-
-# The bundled spec of each service whose schemas seeders read, used when the
-# caller passes none (unit tests, library use). The app passes the specs it
-# serves, so a custom ``--specs`` folder drives its own seed data.
-# Must agree with http/catalog.py (a test checks; data/ cannot import http/).
-BUNDLED_SPEC_FILES = {
-    "pickpack": "emporix-pick-pack.yaml",
-    "customer-management": "emporix-customer-management.yaml",
-    "shopatron": "shopatron-order.yaml",
-    "admin": "admin.yaml",
-}
-
-
-def derive_seed(*parts: object) -> int:
-    """A stable 63-bit integer from any parts (Python's hash() is salted)."""
-    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
-
-
-@lru_cache(maxsize=8)
-def _bundled_spec(service: str) -> Mapping[str, Any]:
-    """Parsed once per process; callers only read it (the generator caches by identity)."""
-    if service not in BUNDLED_SPEC_FILES:
-        raise LookupError(f"no spec known for service {service!r}")
-    return load_spec(specs_dir() / BUNDLED_SPEC_FILES[service])
+from specdouble.support.seeds import EPOCH, derive_seed
 
 
 @dataclass
 class SeedContext:
     """What a seeder may use: its own Faker, Random, schema generator and fixtures.
 
-    ``specs`` maps service name -> resolved spec (as the app serves it); a
-    service missing there falls back to the bundled spec.
+    ``specs`` maps service name -> resolved spec (as the app serves it), so a
+    custom ``--specs`` folder drives its own seed data.
     """
 
     tenant: str
@@ -85,9 +50,6 @@ class SeedContext:
     )
 
     def __post_init__(self) -> None:
-        # Imported here: generator -> faker_hints -> this module (EPOCH) is a cycle.
-        from specdouble.data.generator import SchemaDataGenerator
-
         self.rng = random.Random(derive_seed(self.seed, self.tenant, self.service))
         self.generator = SchemaDataGenerator(
             derive_seed(self.seed, self.tenant, self.service, "schema-data")
@@ -99,7 +61,9 @@ class SeedContext:
         """The resolved spec of ``service`` (default: the one being seeded)."""
         name = service or self.service
         found = self.specs.get(name)
-        return found if found is not None else _bundled_spec(name)
+        if found is None:
+            raise LookupError(f"no spec of service {name!r} was given to the seeder")
+        return found
 
     def schema(self, path: str, service: str | None = None) -> Mapping[str, Any]:
         """A schema under ``components.schemas``; ``/`` walks into it.

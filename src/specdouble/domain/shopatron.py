@@ -239,10 +239,10 @@ def _check_shape(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         _check_items_shape(package, kind, where, missing, invalid)
     if missing:
         raise Problem(400, "Missing request data", missing + invalid,
-                      kind="validation_failure", oms_code=MISSING_REQUEST_DATA)
+                      kind="validation_failure", error_code=MISSING_REQUEST_DATA)
     if invalid:
         raise Problem(400, "Invalid request data", invalid,
-                      kind="validation_failure", oms_code=INVALID_REQUEST_DATA)
+                      kind="validation_failure", error_code=INVALID_REQUEST_DATA)
     return list(packages)
 
 
@@ -320,7 +320,7 @@ def _load_order(tx: Transaction, order_id: Any, where: str) -> Record:
     order = tx.get(ORDERS, str(order_id))
     if order is None:
         raise Problem(404, "Order not found", [f"{where}: no order {order_id}"],
-                      kind="not_found", resource_id=str(order_id), oms_code=GENERIC_NOT_FOUND)
+                      kind="not_found", resource_id=str(order_id), error_code=GENERIC_NOT_FOUND)
     return order
 
 
@@ -342,7 +342,7 @@ def _check_references(
                 wrong.append(f"{where}.itemAssign[{number}].orderItemID: order "
                              f"{order['orderID']} has no item {item['orderItemID']}")
     if wrong:
-        raise Problem(400, "Invalid ID", wrong, kind="validation_failure", oms_code=INVALID_ID)
+        raise Problem(400, "Invalid ID", wrong, kind="validation_failure", error_code=INVALID_ID)
 
 
 # --- step 4: applying packages ---------------------------------------------------------
@@ -386,7 +386,7 @@ def _check_quantity(where: str, wanted: int, item: Mapping[str, Any]) -> None:
     else:
         return
     raise Problem(400, "Invalid request data", [detail], kind="validation_failure",
-                  oms_code=INVALID_REQUEST_DATA)
+                  error_code=INVALID_REQUEST_DATA)
 
 
 def _next_shipment_id(tx: Transaction) -> int:
@@ -443,7 +443,7 @@ def _place(
         if not location.get("active", True):
             raise Problem(400, "Invalid request data",
                           [f"{where}.locationID: location {location['locationID']} is not "
-                           "active"], kind="validation_failure", oms_code=INVALID_REQUEST_DATA)
+                           "active"], kind="validation_failure", error_code=INVALID_REQUEST_DATA)
         shipment["autoAssigned"] = False
     elif package.get("autoAssign") is True or (
         kind == ASSIGN_KIND and created and shipment["locationID"] is None
@@ -452,7 +452,7 @@ def _place(
         if location is None:
             raise Problem(400, "Invalid request data",
                           [f"{where}.autoAssign: no active location can take the shipment"],
-                          kind="validation_failure", oms_code=INVALID_REQUEST_DATA)
+                          kind="validation_failure", error_code=INVALID_REQUEST_DATA)
         shipment["autoAssigned"] = True
     if location is not None:
         shipment["locationID"] = location["locationID"]
@@ -466,7 +466,7 @@ def _apply_assign(
     if shipment["shipmentStatus"] == CANCELLED:
         raise Problem(400, "Invalid request data",
                       [f"{where}.shipmentID: shipment {shipment['shipmentID']} is cancelled"],
-                      kind="validation_failure", oms_code=INVALID_REQUEST_DATA)
+                      kind="validation_failure", error_code=INVALID_REQUEST_DATA)
     _place(shipment, package, kind, where, locations, created)
     if kind == BACKORDER_KIND:
         shipment["shipmentStatus"] = BACKORDER
@@ -495,7 +495,7 @@ def _apply_assign(
     if shipment["shipmentStatus"] == CANCELLED:
         raise Problem(400, "Invalid request data",
                       [f"{where}: nothing is left to assign in order {order['orderID']}"],
-                      kind="validation_failure", oms_code=INVALID_REQUEST_DATA)
+                      kind="validation_failure", error_code=INVALID_REQUEST_DATA)
 
 
 def _wanted_items(

@@ -12,12 +12,20 @@ import copy
 import importlib
 import importlib.util
 import logging
-from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
-from connexion.middleware import MiddlewarePosition
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
@@ -39,12 +47,13 @@ from specdouble.http.prefer import PreferMiddleware
 from specdouble.http.retry import ConflictRetryMiddleware
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
+from specdouble.services import built_in_catalog
 from specdouble.spec.loader import load_spec
 from specdouble.state.select import is_shared, open_server_state, open_store
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
 from specdouble.world import tenants
-from specdouble.world.catalog import SERVICES, Service
+from specdouble.world.catalog import Catalog
 from specdouble.world.runtime import Runtime
 from specdouble.world.startup import configure as configure_admin
 
@@ -64,8 +73,10 @@ def _snake(name: str) -> str:
     return "".join(out).lstrip("_")
 
 
-def _resolver(module_name: str) -> Resolver:
+def _resolver(module_name: str | None) -> Resolver:
     """operationId ``addAssignee`` -> ``<module>.add_assignee``."""
+    if module_name is None:
+        raise ValueError("a service without handlers cannot be mounted yet")
     module = importlib.import_module(module_name)
 
     def resolve(operation_id: str) -> Any:
@@ -94,42 +105,82 @@ def _importable(module: str | None) -> bool:
     return module is None or importlib.util.find_spec(module.partition(":")[0]) is not None
 
 
-def available_services(settings: Settings) -> list[Service]:
-    """The catalog entries whose spec, handlers and seeder are all present.
+def available_services(settings: Settings, catalog: Catalog | None = None) -> Catalog:
+    """The services whose spec and handlers are present (all of them in the shipped tree).
 
-    A test checks that every entry of the catalog is available in the
-    shipped tree; this only lets a custom ``--specs`` folder hold fewer.
+    A test checks that every built-in service is available; this only lets a
+    custom ``--specs`` folder hold fewer.
     """
-    return [
-        s for s in SERVICES
-        if (settings.specs_dir / s.spec_file).is_file()
-        and _importable(s.handlers) and _importable(s.seeder)
-    ]
+    catalog = catalog or built_in_catalog()
+    present = [s for s in catalog
+               if (settings.specs_dir / s.spec_file).is_file() and _importable(s.handlers)]
+    return Catalog(present, fallback=catalog.fallback.name if catalog.fallback else None)
 
 
-def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
+def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
     """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
-    services = list(services)
-    specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
-    fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
-    seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
+    specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in catalog}
+    fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in catalog])
     store = open_store(settings.state_url, settings.state_prefix)
     shared = open_server_state(store)
     runtime = Runtime(settings=settings, store=store,
-                      tokens=tenants.build_tokens(fixtures, specs, shared),
-                      fixtures=fixtures, seeders=seeders, specs=specs,
+                      tokens=tenants.build_tokens(fixtures, specs, catalog, shared),
+                      fixtures=fixtures, catalog=catalog, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared)
     configure_admin(runtime)
     return runtime
 
 
-def create_app(settings: Settings | None = None) -> AsyncApp:
-    settings = settings or Settings()
-    services = available_services(settings)
-    runtime = build_runtime(settings, services)
+def middleware_stack(settings: Settings, runtime: Runtime) -> list[Any]:
+    """Every layer a request crosses, outermost first, in one readable list.
 
-    app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True)
-    for service in services:
+    - the runtime first, so every layer below (and every error body) sees it;
+    - the journal next: it sees every answer, 413s and faults too;
+    - CORS before the body limit, so a 413 still carries CORS headers;
+    - the admin guard and fault rules before Swagger UI and routing;
+    - a forced 400/401/403 (``Prefer``) before security, the other forced
+      answers after validation;
+    - with a shared store, a unit of work that lost to another worker is run
+      again, innermost.
+    """
+    layers: list[Any] = [
+        ServerErrorMiddleware,
+        partial(RuntimeMiddleware, runtime=runtime),
+        partial(JournalMiddleware, runtime=runtime),
+    ]
+    if settings.check_responses:
+        layers.append(partial(ResponseCheckMiddleware, runtime=runtime))
+    layers += [
+        partial(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
+                allow_headers=["*"], expose_headers=["X-Total-Count"]),
+        partial(BodyLimitMiddleware, max_body=settings.max_body),
+        ExceptionMiddleware,
+        partial(AdminGuardMiddleware, admin_token=settings.admin_token),
+        partial(FaultMiddleware, runtime=runtime),
+        SwaggerUIMiddleware,
+        NoSlashRedirectMiddleware,
+        RoutingMiddleware,
+        partial(PreferMiddleware, early=True),
+        SecurityMiddleware,
+        RequestValidationMiddleware,
+        ResponseValidationMiddleware,
+        LifespanMiddleware,
+        partial(PreferMiddleware, early=False),
+    ]
+    if is_shared(runtime.store):
+        layers.append(ConflictRetryMiddleware)
+    layers.append(ContextMiddleware)
+    return layers
+
+
+def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> AsyncApp:
+    settings = settings or Settings()
+    catalog = available_services(settings, catalog)
+    runtime = build_runtime(settings, catalog)
+
+    app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True,
+                   middlewares=middleware_stack(settings, runtime))
+    for service in catalog:
         base_path, mounted = split_base_path(copy.deepcopy(runtime.specs[service.name]))
         inject_security_functions(mounted)
         app.add_api(
@@ -152,32 +203,5 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_error_handler(404, errors.handle_http_status)
     app.add_error_handler(405, errors.handle_http_status)
     app.add_error_handler(Exception, errors.handle_unexpected)
-
-    # Admin API: the journal outermost (it sees every answer, 413s and faults too);
-    # the admin guard and faults inside CORS and before routing; validation
-    # failures noted in the journal (by errors.handle_connexion_problem).
-    app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
-    if settings.check_responses:
-        app.add_middleware(ResponseCheckMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-                           runtime=runtime)
-    app.add_middleware(AdminGuardMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
-                       admin_token=settings.admin_token)
-    app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
-
-    app.add_middleware(NoSlashRedirectMiddleware, MiddlewarePosition.BEFORE_ROUTING)
-    app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_SECURITY, early=True)
-    app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_CONTEXT, early=False)
-    app.add_middleware(
-        CORSMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-        allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"],
-        expose_headers=["X-Total-Count"],
-    )
-    # After CORS, so a 413 (or too many parameters) still carries CORS headers.
-    app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-                       max_body=settings.max_body)
-    app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
-    if is_shared(runtime.store):
-        # Innermost: a unit of work that lost to another worker is run again.
-        app.add_middleware(ConflictRetryMiddleware, MiddlewarePosition.BEFORE_CONTEXT)
     app.runtime = runtime  # type: ignore[attr-defined]
     return app

@@ -15,7 +15,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from specdouble.world.catalog import SERVICES
+from specdouble.world.catalog import Service
 from specdouble.world.runtime import get_runtime
 
 try:
@@ -23,7 +23,6 @@ try:
 except ImportError:  # pragma: no cover - the dependency is declared
     _ASSETS = None
 
-_SLUGS = {s.slug: s.name for s in SERVICES}
 _ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
 
 _PAGE = """<!DOCTYPE html>
@@ -35,6 +34,12 @@ _PAGE = """<!DOCTYPE html>
 window.ui = SwaggerUIBundle({{url: {spec_url}, dom_id: "#swagger-ui", deepLinking: true}});
 </script></body></html>
 """
+
+
+def _by_slug(slug: str) -> Service | None:
+    """The served service whose spec is published as ``slug``."""
+    runtime = get_runtime()
+    return next((s for s in runtime.catalog if s.slug == slug and s.name in runtime.specs), None)
 
 
 def _not_found(what: str) -> Response:
@@ -76,19 +81,20 @@ def served_spec(name: str, base_url: str) -> dict:
 
 
 async def spec_json(request: Request) -> Response:
-    name = _SLUGS.get(request.path_params["slug"])
-    if name is None or name not in get_runtime().specs:
+    service = _by_slug(request.path_params["slug"])
+    if service is None:
         return _not_found("such spec")
     base_url = str(request.base_url).rstrip("/")
-    return Response(orjson.dumps(served_spec(name, base_url)), media_type="application/json")
+    return Response(orjson.dumps(served_spec(service.name, base_url)),
+                    media_type="application/json")
 
 
 async def swagger_ui(request: Request) -> Response:
     slug = request.path_params["slug"]
-    name = _SLUGS.get(slug)
-    if name is None or name not in get_runtime().specs:
+    service = _by_slug(slug)
+    if service is None:
         return _not_found("such documentation")
-    title = next(s.title for s in SERVICES if s.slug == slug)
+    title = service.title
     page = _PAGE.format(title=html.escape(title), spec_url=orjson.dumps(f"/specs/{slug}.json")
                         .decode())
     return HTMLResponse(page)

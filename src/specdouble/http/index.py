@@ -7,7 +7,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from specdouble import __version__
-from specdouble.world.catalog import SERVICES
 from specdouble.world.runtime import get_runtime
 
 
@@ -21,7 +20,7 @@ async def index(request: Request) -> Response:
             "docs": f"/docs/{s.slug}/",
             "paths": sorted(runtime.specs[s.name].get("paths", {})),
         }
-        for s in SERVICES
+        for s in runtime.catalog
         if s.name in runtime.specs
     ]
     body = {

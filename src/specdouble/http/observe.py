@@ -30,7 +30,6 @@ from specdouble.spec.loader import Route
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.problems import Problem
 from specdouble.world import faults, journal
-from specdouble.world.catalog import service_for_path
 from specdouble.world.runtime import Runtime
 
 logger = logging.getLogger("specdouble")
@@ -75,12 +74,12 @@ def observe(runtime: Runtime, scope: Scope, receive: Receive) -> Observation:
     route, params = (found[0], found[1]) if found else (None, {})
     tenant = params.get("tenant")
     if tenant is None:
-        service = service_for_path(path)
-        realm = service.realm if service else None
+        service = runtime.catalog.for_path(path)
+        realm = service.realm if service and service.check_token else None
         auth = _header(scope, b"authorization") or ""
         if realm and auth[:7].lower() == "bearer ":
             try:
-                tenant = runtime.tokens.resolve(realm, auth[7:].strip()).tenant
+                tenant = runtime.tokens.resolve(realm.name, auth[7:].strip()).tenant
             except Problem:
                 tenant = None
     return Observation(route, tenant, receive)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specdouble.data.seeding import DEFAULT_SEED
 from specdouble.support.resources import fixtures_dir, specs_dir
+from specdouble.support.seeds import DEFAULT_SEED
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

@@ -1,8 +1,9 @@
 """Tokens: static ones from fixtures, issued ones from the token endpoints.
 
-Two realms share the mechanism: ``emporix`` (client id/secret, scopes,
-tenant-bound) and ``shopatron`` (API key/secret, tenant-bound, no scopes).
-The registry is protocol-agnostic: it answers Principals or raises Problems.
+Every realm (a family of tokens with its own token endpoint, named by the
+service descriptors) shares the mechanism: clients with a secret, tokens
+bound to a tenant, optional scopes. The registry is protocol-agnostic: it
+answers Principals or raises Problems.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from specdouble.state.server_state import MemoryServerState, ServerState
 from specdouble.support.clock import utc_now
 from specdouble.support.problems import Problem
 
-EMPORIX = "emporix"
-SHOPATRON = "shopatron"
-
 # Problem kinds the HTTP layer renders into each service's auth error shape.
 MISSING_TOKEN = "missing_token"
 INVALID_TOKEN = "invalid_token"
@@ -29,9 +27,6 @@ TENANT_MISMATCH = "tenant_mismatch"
 INVALID_CLIENT = "invalid_client"
 INVALID_SCOPE = "invalid_scope"
 UNSUPPORTED_GRANT = "unsupported_grant_type"
-
-EMPORIX_TTL = 14399
-SHOPATRON_TTL = 3600
 
 
 @dataclass(frozen=True)
@@ -101,10 +96,9 @@ def _client(data: Mapping[str, Any]) -> Client:
     return Client(data["clientId"], data["secret"], data["tenant"], frozenset(data["scopes"]))
 
 
-def _shared_tables() -> list[str]:
+def _shared_tables(realms: Iterable[str]) -> list[str]:
     """The server-state tables of granted tokens, granted clients and issued tokens."""
-    return [f"{kind}:{realm}" for realm in (EMPORIX, SHOPATRON)
-            for kind in ("tokens", "clients", "issued")]
+    return [f"{kind}:{realm}" for realm in realms for kind in ("tokens", "clients", "issued")]
 
 
 # Issued tokens are pruned once per this many issues (each prune reads them all).
@@ -122,6 +116,8 @@ class TokenRegistry:
     """
 
     scopes: ScopeCatalog
+    # Each realm's token lifetime in seconds (the realms the served services name).
+    ttls: Mapping[str, int] = field(default_factory=dict)
     shared: ServerState = field(default_factory=MemoryServerState)
     clock: Callable[[], datetime] = utc_now
     _fixed_tokens: dict[tuple[str, str], Principal] = field(default_factory=dict)
@@ -129,9 +125,11 @@ class TokenRegistry:
 
     @classmethod
     def from_fixtures(cls, auth: Mapping[str, Any], scopes: ScopeCatalog,
-                      shared: ServerState | None = None) -> TokenRegistry:
-        registry = cls(scopes=scopes, shared=shared or MemoryServerState())
-        for realm in (EMPORIX, SHOPATRON):
+                      ttls: Mapping[str, int], shared: ServerState | None = None,
+                      ) -> TokenRegistry:
+        """The fixtures' sections named like a realm: its static tokens and clients."""
+        registry = cls(scopes=scopes, ttls=dict(ttls), shared=shared or MemoryServerState())
+        for realm in registry.ttls:
             section = auth.get(realm, {}) or {}
             for token, spec in (section.get("tokens") or {}).items():
                 registry._fixed_tokens[(realm, token)] = Principal(
@@ -157,12 +155,12 @@ class TokenRegistry:
 
     def forget_granted(self) -> None:
         """Drop every granted and issued token and client; the fixtures' stay."""
-        for table in _shared_tables():
+        for table in _shared_tables(self.ttls):
             self.shared.clear(table)
 
     def remove_tenant(self, tenant: str) -> None:
         """Forget every granted or issued token and client bound to ``tenant``."""
-        for table in _shared_tables():
+        for table in _shared_tables(self.ttls):
             for key, value in self.shared.items(table).items():
                 if value["tenant"] == tenant:
                     self.shared.delete(table, key)
@@ -214,7 +212,7 @@ class TokenRegistry:
                 )
             if wanted:
                 granted = frozenset(wanted)
-        lifetime = ttl if ttl is not None else (EMPORIX_TTL if realm == EMPORIX else SHOPATRON_TTL)
+        lifetime = ttl if ttl is not None else self.ttls[realm]
         expires_at = self.clock() + timedelta(seconds=lifetime)
         principal = Principal(realm, client.tenant, granted, client.client_id, expires_at)
         token = secrets.token_urlsafe(24)

@@ -2,48 +2,30 @@
 
 Records are validated as the server would send them (OAS "response" mode:
 read-only fields allowed), against the component schema of the service
-that owns the collection (pick-pack orders, which no API exposes, have
-theirs in ``specs/admin.yaml``). A record's key must equal its id field.
+that owns the collection (internal collections, which no API exposes, have
+theirs in ``specs/admin.yaml``), as the service descriptors declare. A
+record's key must equal its id field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from specdouble.data.validation import schema_validator
 from specdouble.state.base import TenantData
 from specdouble.support.problems import bad_request
+from specdouble.world.catalog import Collection
 
 MAX_DETAILS = 100
 
 
-@dataclass(frozen=True)
-class CollectionSchema:
-    service: str
-    schema: str
-    id_field: str
-
-
-COLLECTIONS: dict[str, CollectionSchema] = {
-    "pickpack.orders": CollectionSchema("admin", "PickpackOrderRecord", "orderId"),
-    "pickpack.events": CollectionSchema("pickpack", "eventResponse", "eventId"),
-    "pickpack.jobs": CollectionSchema("pickpack", "job", "id"),
-    "cm.legalEntities": CollectionSchema("customer-management", "LegalEntity", "id"),
-    "cm.customers": CollectionSchema("customer-management", "Customer", "id"),
-    "cm.contactAssignments": CollectionSchema("customer-management", "ContactAssignment", "id"),
-    "shopatron.orders": CollectionSchema("shopatron", "Order", "orderID"),
-    "shopatron.locations": CollectionSchema("shopatron", "Location", "locationID"),
-    "shopatron.emails": CollectionSchema("shopatron", "CustomerEmail", "emailID"),
-}
-
-
-def known_collections(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, CollectionSchema]:
-    """The collections whose owning spec (and the admin spec) this server serves."""
+def known_collections(collections: Mapping[str, Collection],
+                      specs: Mapping[str, Mapping[str, Any]]) -> dict[str, Collection]:
+    """The collections whose schema's spec (and the admin spec) this server serves."""
     if "admin" not in specs:
         return {}
-    return {name: c for name, c in COLLECTIONS.items() if c.service in specs}
+    return {name: c for name, c in collections.items() if c.schema_service in specs}
 
 
 def _where(prefix: str, path: Any) -> str:
@@ -53,12 +35,13 @@ def _where(prefix: str, path: Any) -> str:
     return out
 
 
-def check_state(document: Any, specs: Mapping[str, Mapping[str, Any]]) -> TenantData:
+def check_state(document: Any, collections: Mapping[str, Collection],
+                specs: Mapping[str, Mapping[str, Any]]) -> TenantData:
     """The tenant data of a state document, or a 400 naming every bad record and field."""
     if not isinstance(document, Mapping) or not isinstance(document.get("collections"), Mapping):
         raise bad_request("The state document is invalid; nothing was imported.",
                           "body.collections: is required and must be an object")
-    known = known_collections(specs)
+    known = known_collections(collections, specs)
     errors: list[str] = []
     data: TenantData = {name: {} for name in known}
     for name, records in document["collections"].items():
@@ -70,7 +53,7 @@ def check_state(document: Any, specs: Mapping[str, Mapping[str, Any]]) -> Tenant
         if not isinstance(records, Mapping):
             errors.append(f"{where}: must be an object of id -> record")
             continue
-        spec = specs[described.service]
+        spec = specs[described.schema_service]
         validator = schema_validator(spec["components"]["schemas"][described.schema], spec)
         for key, record in records.items():
             record_where = f"{where}.{key}"

@@ -20,6 +20,7 @@ from specdouble.state.base import Store
 from specdouble.state.server_state import MemoryServerState, ServerState
 from specdouble.support.settings import Settings
 from specdouble.world.auth import TokenRegistry
+from specdouble.world.catalog import Catalog
 from specdouble.world.faults import FaultRules
 from specdouble.world.journal import Journal
 
@@ -32,7 +33,8 @@ class Runtime:
     store: Store
     tokens: TokenRegistry
     fixtures: Fixtures
-    seeders: dict[str, Any]
+    # The served services' descriptors: error shapes, realms, collections, seeders.
+    catalog: Catalog
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Draws the bodies of `Prefer: dynamic=true` and undocumented-example responses.
     generator: SchemaDataGenerator = field(default_factory=lambda: SchemaDataGenerator(0))
@@ -48,6 +50,10 @@ class Runtime:
     shared: ServerState = field(default_factory=MemoryServerState)
     # Tenants' data imported at start (--state): what a reset goes back to.
     start_state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seeders(self) -> dict[str, Any]:
+        return self.catalog.seeders()
 
     @cached_property
     def checker(self) -> ResponseChecker:

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from specdouble.data.seeding import derive_seed
 from specdouble.state.base import TenantData
 from specdouble.support.problems import Problem
+from specdouble.support.seeds import derive_seed
 from specdouble.world import records, tenants
 from specdouble.world.faults import FaultRules, parse_rule
 from specdouble.world.journal import Journal
@@ -70,7 +70,8 @@ def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
             raise ValueError(f"state file {path}: {where}: needs a 'tenant' name")
         try:
             tenants.check_name(tenant, "tenant")
-            checked[tenant] = records.check_state(document, runtime.specs)
+            checked[tenant] = records.check_state(document, runtime.catalog.collections(),
+                                                  runtime.specs)
         except Problem as problem:
             raise _explain(path, "state", f"{where} (tenant {tenant})", problem) from None
     return checked

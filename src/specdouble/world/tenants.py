@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from specdouble.data.fixtures import Fixtures
@@ -22,39 +21,17 @@ from specdouble.spec.loader import declared_scopes
 from specdouble.state.base import StoreUnavailable
 from specdouble.state.server_state import ServerState
 from specdouble.support.problems import Problem, bad_request, conflict, not_found
-from specdouble.world.auth import EMPORIX, SHOPATRON, ScopeCatalog, TokenRegistry
+from specdouble.world.auth import ScopeCatalog, TokenRegistry
+from specdouble.world.catalog import Catalog, Grant
 from specdouble.world.runtime import Runtime
 
-# Emporix tenant names: a lower-case letter, then lower-case letters and digits.
+# Tenant names: a lower-case letter, then lower-case letters and digits (the rule of
+# the tenant path parameter in the built-in specs).
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9]+$")
 NAME_LENGTH = (3, 16)
 
 _lock = threading.Lock()
 log = logging.getLogger("specdouble")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    all_token: str
-    view_token: str
-    client_id: str
-    client_secret: str
-    shopatron_token: str
-    api_key: str
-    api_secret: str
-
-    @classmethod
-    def for_tenant(cls, name: str) -> Credentials:
-        return cls(f"{name}-all", f"{name}-view", f"{name}-client", f"{name}-secret",
-                   f"{name}-shopatron", f"{name}-api-key", f"{name}-api-secret")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "tokens": {"all": self.all_token, "view": self.view_token},
-            "client": {"clientId": self.client_id, "clientSecret": self.client_secret},
-            "shopatron": {"token": self.shopatron_token, "apiKey": self.api_key,
-                          "apiSecret": self.api_secret},
-        }
 
 
 def check_name(name: str, where: str = "body.name") -> None:
@@ -105,13 +82,15 @@ def reseed(runtime: Runtime, tenant: str) -> None:
     runtime.store.load_tenant(tenant, data)
 
 
-def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]],
+def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]], catalog: Catalog,
                  shared: ServerState | None = None) -> TokenRegistry:
     """The fixtures' tokens and clients; ``all``/``view`` expand to the specs' scopes."""
     scopes: set[str] = set()
     for spec in specs.values():
         scopes |= declared_scopes(spec)
-    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)), shared)
+    ttls = {realm.name: realm.token_ttl for realm in catalog.realms()}
+    return TokenRegistry.from_fixtures(fixtures.auth, ScopeCatalog(frozenset(scopes)), ttls,
+                                       shared)
 
 
 def start(runtime: Runtime, first_start: Callable[[], None],
@@ -159,10 +138,11 @@ def restart(runtime: Runtime) -> None:
     for tenant in [*runtime.fixtures.tenants, *runtime.start_state]:
         reseed(runtime, tenant)
     runtime.tokens.forget_granted()
-    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs, runtime.shared)
+    runtime.tokens = build_tokens(runtime.fixtures, runtime.specs, runtime.catalog,
+                                  runtime.shared)
     for tenant in runtime.start_state:
         if not is_default(runtime, tenant):
-            _grant(runtime, tenant, Credentials.for_tenant(tenant))
+            _grant(runtime, tenant, grants(runtime, tenant))
     runtime.generator = SchemaDataGenerator(runtime.settings.seed)
     runtime.journal.clear()
     runtime.faults.clear()
@@ -181,31 +161,39 @@ def reset(runtime: Runtime, tenant: str | None = None) -> list[str]:
     return names
 
 
-def _taken(runtime: Runtime, creds: Credentials) -> list[str]:
+def grants(runtime: Runtime, name: str) -> list[Grant]:
+    """What each token realm of the served services gives a tenant created as ``name``."""
+    return [realm.grant(name) for realm in runtime.catalog.realms() if realm.grant is not None]
+
+
+def _taken(runtime: Runtime, granted: list[Grant]) -> list[str]:
     tokens = runtime.tokens
     taken = []
-    for realm, token in ((EMPORIX, creds.all_token), (EMPORIX, creds.view_token),
-                         (SHOPATRON, creds.shopatron_token)):
-        try:
-            tokens.resolve(realm, token)
-            taken.append(f"token {token!r} exists already")
-        except Problem:
-            pass
-    for realm, client in ((EMPORIX, creds.client_id), (SHOPATRON, creds.api_key)):
-        if tokens.client(realm, client) is not None:
-            taken.append(f"client {client!r} exists already")
+    for grant in granted:
+        for token, realm, *_ in grant.tokens:
+            try:
+                tokens.resolve(realm, token)
+                taken.append(f"token {token!r} exists already")
+            except Problem:
+                pass
+        for client, realm, *_ in grant.clients:
+            if tokens.client(realm, client) is not None:
+                taken.append(f"client {client!r} exists already")
     return taken
 
 
-def create(runtime: Runtime, name: str, seed: int | None = None) -> Credentials:
-    """A freshly seeded tenant with its tokens and clients; 409 if the name is taken."""
+def create(runtime: Runtime, name: str, seed: int | None = None) -> dict[str, Any]:
+    """A freshly seeded tenant; its credentials as the creation answer shows them.
+
+    409 if the name or any of the credentials derived from it is taken.
+    """
     check_name(name)
-    creds = Credentials.for_tenant(name)
+    granted = grants(runtime, name)
     with _lock:
         exists = conflict(f"Tenant '{name}' exists already.", resource_id=name)
         if runtime.store.has_tenant(name):
             raise exists
-        taken = _taken(runtime, creds)
+        taken = _taken(runtime, granted)
         if taken:
             raise conflict(f"The credentials of tenant '{name}' are taken.", *taken)
         # The seed entry is the claim on the name: of two workers creating it, one wins.
@@ -213,19 +201,25 @@ def create(runtime: Runtime, name: str, seed: int | None = None) -> Credentials:
                                       else seed):
             raise exists
         reseed(runtime, name)
-        _grant(runtime, name, creds)
-    return creds
+        _grant(runtime, name, granted)
+    answer: dict[str, Any] = {}
+    for grant in granted:
+        answer.update(grant.answer)
+    return answer
 
 
-def _grant(runtime: Runtime, name: str, creds: Credentials) -> None:
+def _grant(runtime: Runtime, name: str, granted: list[Grant]) -> None:
     """Register a created tenant's tokens and clients."""
-    scopes = runtime.tokens.scopes
-    runtime.tokens.add_static_token(EMPORIX, creds.all_token, name, scopes.all)
-    runtime.tokens.add_static_token(EMPORIX, creds.view_token, name, scopes.view)
-    runtime.tokens.add_client(EMPORIX, creds.client_id, creds.client_secret, name, scopes.all)
-    runtime.tokens.add_static_token(SHOPATRON, creds.shopatron_token, name,
-                                    client_id=creds.api_key)
-    runtime.tokens.add_client(SHOPATRON, creds.api_key, creds.api_secret, name)
+    tokens = runtime.tokens
+    for grant in granted:
+        for token, realm, scopes, client_id in grant.tokens:
+            tokens.add_static_token(realm, token, name, _scopes(tokens, scopes), client_id)
+        for client, realm, secret, scopes in grant.clients:
+            tokens.add_client(realm, client, secret, name, _scopes(tokens, scopes))
+
+
+def _scopes(tokens: TokenRegistry, scopes: frozenset[str] | str) -> frozenset[str]:
+    return tokens.scopes.expand(scopes) if isinstance(scopes, str) else scopes
 
 
 def drop(runtime: Runtime, name: str) -> None:

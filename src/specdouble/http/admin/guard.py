@@ -14,7 +14,6 @@ import secrets
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from specdouble.http.admin import shape  # noqa: F401  (registers the error shape)
 from specdouble.http.middleware import send_problem
 from specdouble.support.problems import Problem
 

@@ -17,9 +17,6 @@ from specdouble.world import records, tenants
 from specdouble.world.journal import Filter
 from specdouble.world.runtime import get_runtime
 
-EMAILS = "shopatron.emails"
-
-
 # --- server ---------------------------------------------------------------------------
 
 async def get_health() -> ConnexionResponse:
@@ -91,7 +88,7 @@ async def export_state(tenant: str) -> ConnexionResponse:
 async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
     tenants.require(runtime, tenant)
-    data = records.check_state(body, runtime.specs)
+    data = records.check_state(body, runtime.catalog.collections(), runtime.specs)
     runtime.store.load_tenant(tenant, data)
     return json_response({"tenant": tenant,
                           "records": {name: len(items) for name, items in data.items()}})
@@ -104,7 +101,8 @@ async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
     emails = []
     for name in [tenant] if tenant else runtime.store.tenants():
         with runtime.store.transaction(name) as tx:
-            emails += [{"tenant": name, **email} for email in tx.values(EMAILS)]
+            for outbox in runtime.catalog.outboxes():
+                emails += [{"tenant": name, **email} for email in tx.values(outbox)]
     emails.sort(key=lambda e: str(e.get("sentAt", "")))
     return json_response({"emails": emails})
 
@@ -113,8 +111,8 @@ async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
 
 async def create_tenant(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    creds = tenants.create(runtime, body["name"], body.get("seed"))
-    return json_response({**tenants.summary(runtime, body["name"]), **creds.to_json()},
+    credentials = tenants.create(runtime, body["name"], body.get("seed"))
+    return json_response({**tenants.summary(runtime, body["name"]), **credentials},
                          status=201)
 
 

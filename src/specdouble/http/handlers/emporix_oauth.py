@@ -16,8 +16,8 @@ from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble.http.respond import json_response
+from specdouble.services.emporix import REALM_NAME as EMPORIX
 from specdouble.support.problems import Problem
-from specdouble.world.auth import EMPORIX
 from specdouble.world.runtime import get_runtime
 
 _INVALID_FORM = "The request form is invalid."

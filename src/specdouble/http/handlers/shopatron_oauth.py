@@ -12,7 +12,7 @@ from connexion import context
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble.http.respond import json_response
-from specdouble.world.auth import SHOPATRON
+from specdouble.services.shopatron import REALM_NAME as SHOPATRON
 from specdouble.world.runtime import get_runtime
 
 
