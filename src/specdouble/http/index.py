@@ -19,7 +19,7 @@ from specdouble.world.runtime import Runtime, get_runtime
 
 _HTML = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>specdouble</title>
-<link rel="stylesheet" href="/__admin/console/console.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/__admin/console/console.css"></head>
 <body><header><h1>specdouble {version}</h1>
 <nav><a href="/__admin/">Open the console</a> (journal, faults, state, tenants)</nav></header>
 <main><section class="panel"><h2>Services</h2>
