@@ -215,6 +215,7 @@ def test_a_fault_added_in_the_form_changes_the_next_answer(console: Page) -> Non
         assert client.post(ASSIGNEES, json=ASSIGNEE).status_code == 409
         assert client.post(ASSIGNEES, json=ASSIGNEE).status_code == 200  # times: 1
         expect(page.locator("#journal-rows tr").nth(1).locator(".badge")).to_have_text(rule_id)
+        expect(page.locator("#fault-rows")).to_contain_text("No fault rules.")  # used up, live
 
         form.locator("[name=path]").fill("/pick-pack/acme/*")
         form.locator("[name=fault]").select_option("connection_reset")
@@ -227,6 +228,11 @@ def test_a_fault_added_in_the_form_changes_the_next_answer(console: Page) -> Non
         expect(page.locator("#fault-rows")).to_contain_text("No fault rules.")
         assert client.get("/__admin/faults").json()["faults"] == []
         assert client.get("/pick-pack/acme/events").status_code == 200
+        # a rule added elsewhere (a CI job, say) shows up too
+        assert client.post("/__admin/faults", json={"tenant": "globex", "delayMs": 5}) \
+            .status_code == 201
+        expect(page.locator("#fault-rows tr", has_text="tenant globex")).to_contain_text(
+            "wait 5 ms")
 
 
 def test_a_reset_from_the_page_resets(console: Page) -> None:

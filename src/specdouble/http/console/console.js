@@ -13,6 +13,7 @@
   const operations = new Set();
   let polling = false; // the journal is polled while the console is open
   let timer = null;
+  const shown = {}; // the last answer rendered per panel: unchanged answers are not redrawn
 
   // --- DOM and HTTP helpers ------------------------------------------------------------
 
@@ -71,7 +72,8 @@
 
   function fail(err) {
     if (err instanceof ApiError && err.status === 401) return askToken(true);
-    const details = err instanceof ApiError && err.details.length ? `: ${err.details.join("; ")}` : "";
+    if (!(err instanceof ApiError)) return notify(`The server did not answer (${err.message}).`, true);
+    const details = err.details.length ? `: ${err.details.join("; ")}` : "";
     notify(`${err.message}${details}`, true);
   }
 
@@ -82,6 +84,14 @@
   };
 
   const tenantPath = (name) => encodeURIComponent(name);
+
+  /** False when ``data`` is what ``panel`` shows already (redrawing would eat clicks). */
+  function changed(panel, data) {
+    const text = JSON.stringify(data);
+    if (shown[panel] === text) return false;
+    shown[panel] = text;
+    return true;
+  }
 
   // --- token ---------------------------------------------------------------------------
 
@@ -121,7 +131,7 @@
 
   async function poll() {
     if ($("journal-filter").elements.live.checked && !document.hidden) {
-      try { await loadJournal(); } catch (err) { fail(err); }
+      try { await Promise.all([loadJournal(), loadFaults(), loadTenants()]); } catch (err) { fail(err); }
     }
     schedule();
   }
@@ -193,6 +203,7 @@
 
   async function loadJournal() {
     const journal = await api(`/__admin/requests?${journalQuery()}`);
+    if (!changed("journal", journal)) return;
     entries = new Map(journal.requests.map((e) => [e.id, e]));
     $("journal-count").textContent = `(${journal.count} shown, newest first; keeps ${journal.capacity})`;
     fill($("journal-rows"), journal.requests.map((e) => {
@@ -257,6 +268,7 @@
 
   async function loadFaults() {
     const { faults } = await api("/__admin/faults");
+    if (!changed("faults", faults)) return;
     fill($("fault-rows"), faults.map((r) => el("tr", {},
       el("td", {}, r.id), el("td", {}, describeMatch(r)), el("td", {}, describeAction(r)),
       el("td", { class: "num" }, r.probability), el("td", { class: "num" }, r.times ?? "always"),
@@ -334,6 +346,7 @@
 
   async function loadTenants() {
     const { tenants } = await api("/__admin/tenants");
+    if (!changed("tenants", tenants)) return;
     fill($("state-rows"), tenants.map(stateRow), "No tenants.", 4);
     fill($("tenant-rows"), tenants.map(tenantRow), "No tenants.", 4);
     for (const select of document.querySelectorAll(".tenant-choice")) {
