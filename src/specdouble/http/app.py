@@ -33,7 +33,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.http import connexion_patches, docs, errors
+from specdouble.http import connexion_patches, console, docs, errors
 from specdouble.http.admin.guard import AdminGuardMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
@@ -196,6 +196,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.add_url_rule("/docs/assets/{name}", "swagger_asset", docs.swagger_asset, methods=["GET"])
     app.add_url_rule("/docs/{slug}/", "swagger_ui", docs.swagger_ui, methods=["GET"])
     app.add_url_rule("/docs/{slug}", "swagger_ui_bare", docs.swagger_ui, methods=["GET"])
+    app.add_url_rule("/__admin/", "console", console.console_page, methods=["GET"])
+    app.add_url_rule("/__admin", "console_bare", console.console_page, methods=["GET"])
+    app.add_url_rule("/__admin/console/{name}", "console_asset", console.console_asset,
+                     methods=["GET"])
 
     app.add_error_handler(Problem, errors.handle_problem)
     app.add_error_handler(ProblemException, errors.handle_connexion_problem)

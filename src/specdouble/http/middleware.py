@@ -201,12 +201,16 @@ class ResponseCheckMiddleware:
                         start["status"], "; ".join(violations))
 
 
+_SLASHED = ("/", "/__admin/")
+
+
 class NoSlashRedirectMiddleware:
     """A path with a trailing slash is an unknown path: a JSON 404, never a 307.
 
     Connexion's router would redirect ``/pick-pack/acme/events/`` to the path
     without the slash, an answer no spec declares; the real APIs have no such
-    paths. The documentation pages (``/docs/<spec>/``) keep their slash.
+    paths. The documentation pages (``/docs/<spec>/``) and the console
+    (``/__admin/``) keep their slash.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -214,7 +218,7 @@ class NoSlashRedirectMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "/") if scope["type"] == "http" else "/"
-        if path == "/" or not path.endswith("/") or path.startswith("/docs/"):
+        if path in _SLASHED or not path.endswith("/") or path.startswith("/docs/"):
             await self.app(scope, receive, send)
             return
         await send_problem(send, Problem(404, f"No operation is mocked at {path}."), path)

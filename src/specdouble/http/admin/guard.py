@@ -4,7 +4,9 @@ Without ``--admin-token`` only a loopback client (127.0.0.0/8, ::1, an
 IPv4-mapped loopback, a Unix socket) is answered; the in-process Starlette
 test client (host ``testclient``) counts as local, so tests need no network.
 With a token every admin request must carry ``Authorization: Bearer <token>``,
-whatever its address: a token is what makes remote access safe.
+whatever its address: a token is what makes remote access safe. The console's
+page and files (``http/console``) hold no data and pass: the page asks for the
+token and sends it with each admin call.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import secrets
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from specdouble.http.console import is_console_path
 from specdouble.http.middleware import send_problem
 from specdouble.support.problems import Problem
 
@@ -62,7 +65,8 @@ class AdminGuardMiddleware:
         self.admin_token = admin_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path", "").startswith(ADMIN_PREFIX):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith(ADMIN_PREFIX) and not is_console_path(path):
             problem = check(scope, self.admin_token)
             if problem is not None:
                 await send_problem(send, problem, scope["path"])
