@@ -9,14 +9,14 @@ A request that keeps losing asks for the tenant's priority lease, so under a
 storm of writers to one tenant every request still gets its turn.
 
 It also heals a Redis that lost its data (restarted without persistence,
-flushed): a default tenant found missing is seeded again, once, and the
-request replayed, so the server recovers without a restart.
+flushed): a default tenant found missing is seeded again, once for all
+workers and never over a tenant that exists by then (``tenants.restore``),
+and the request replayed, so the server recovers without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 from typing import cast
 
@@ -31,9 +31,6 @@ from specdouble.state.base import (
 from specdouble.support.problems import Problem
 from specdouble.world import tenants
 from specdouble.world.runtime import get_runtime
-
-log = logging.getLogger("specdouble")
-
 
 # Replays of one request before its documented 500. Each conflict means another
 # writer committed, so the world moves on; backing off lets a loser get its turn:
@@ -80,7 +77,9 @@ class ConflictRetryMiddleware:
                         await self.app(scope, replay, tracking_send)
                 return
             except UnknownTenant as missing:
-                if sent or restored or not _restore(missing.tenant):
+                # Off the event loop: it may wait for the worker that holds the seeding lease.
+                if sent or restored or not await asyncio.to_thread(
+                        tenants.restore, get_runtime(), missing.tenant):
                     raise
                 restored = True
             except TransactionConflict as lost:
@@ -92,17 +91,6 @@ class ConflictRetryMiddleware:
         raise Problem(500, "The mock's state store is too busy: this request kept losing to "
                       "concurrent writers.",
                       [f"state: {self.attempts} attempts conflicted with other writers"])
-
-
-def _restore(tenant: str) -> bool:
-    """Seed a default (or ``--state``) tenant the store lost; False for any other."""
-    runtime = get_runtime()
-    if not (tenants.is_default(runtime, tenant) or tenant in runtime.start_state):
-        return False
-    log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
-                tenant)
-    tenants.reseed(runtime, tenant)
-    return True
 
 
 def _replayer(messages: list[Message], receive: Receive) -> Receive:

@@ -78,6 +78,13 @@ class Store(Protocol):
     def load_tenant(self, tenant: str, data: TenantData) -> None:
         """Replace a tenant's whole data (creating the tenant)."""
 
+    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+        """Create the tenant with ``data`` unless it exists; True when this call created it.
+
+        One atomic step that never overwrites: of several processes restoring a
+        tenant a store lost, one creates it, and writes made since stay.
+        """
+
     def export_tenant(self, tenant: str) -> TenantData:
         """A deep copy of a tenant's data."""
 

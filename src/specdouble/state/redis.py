@@ -96,6 +96,10 @@ return {ids, records}
 """
 
 
+def _encoded(data: TenantData) -> dict[str, dict[str, bytes]]:
+    return {name: {k: encode(r) for k, r in records.items()} for name, records in data.items()}
+
+
 class _Keys:
     def __init__(self, prefix: str, tenant: str) -> None:
         base = f"{prefix}:t:{tenant}"
@@ -335,27 +339,45 @@ class RedisStore:
             doomed += [keys.records(collection), keys.ordering(collection)]
         pipe.delete(*doomed)
 
+    def _replace(self, pipe: Any, keys: _Keys, collections: list[str], tenant: str,
+                 encoded: dict[str, dict[str, bytes]]) -> None:
+        """Queue and run (MULTI/EXEC) the writes that make ``encoded`` the tenant's data."""
+        pipe.multi()
+        self._delete_all(pipe, keys, collections)
+        order = 0
+        for name, records in encoded.items():
+            pipe.sadd(keys.cols, name)
+            if records:
+                pipe.hset(keys.records(name), mapping=records)
+                pipe.zadd(keys.ordering(name),
+                          {k: order + i for i, k in enumerate(records, start=1)})
+                order += len(records)
+        pipe.set(keys.order, order)
+        pipe.sadd(self._tenants_key, tenant)
+        pipe.incr(keys.version)
+        pipe.execute()
+
     def load_tenant(self, tenant: str, data: TenantData) -> None:
-        encoded = {name: {k: encode(r) for k, r in records.items()}
-                   for name, records in data.items()}
+        encoded = _encoded(data)
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
-            pipe.multi()
-            self._delete_all(pipe, keys, collections)
-            order = 0
-            for name, records in encoded.items():
-                pipe.sadd(keys.cols, name)
-                if records:
-                    pipe.hset(keys.records(name), mapping=records)
-                    pipe.zadd(keys.ordering(name),
-                              {k: order + i for i, k in enumerate(records, start=1)})
-                    order += len(records)
-            pipe.set(keys.order, order)
-            pipe.sadd(self._tenants_key, tenant)
-            pipe.incr(keys.version)
-            pipe.execute()
+            self._replace(pipe, keys, collections, tenant, encoded)
 
         self._atomically(tenant, work)
+
+    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+        """Every writer of a tenant bumps its WATCHed version key (a first write creates
+        it), so of two processes adding the same tenant the second's EXEC fails, and
+        on its retry it finds the tenant."""
+        encoded = _encoded(data)
+
+        def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
+            if pipe.sismember(self._tenants_key, tenant):
+                return False
+            self._replace(pipe, keys, collections, tenant, encoded)
+            return True
+
+        return self._atomically(tenant, work)  # type: ignore[no-any-return]
 
     def export_tenant(self, tenant: str) -> TenantData:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> TenantData:

@@ -6,6 +6,7 @@ answers JSON; errors are Problems rendered in the admin shape.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
@@ -24,6 +25,9 @@ EMAILS = "shopatron.emails"
 
 async def get_health() -> ConnexionResponse:
     runtime = get_runtime()
+    # A shared store that lost the world is restored here too, should no request
+    # have run into it yet (off the loop: it may wait for another worker's lease).
+    await asyncio.to_thread(tenants.check_world, runtime)
     return json_response({
         "status": "ok",
         "version": __version__,
@@ -31,6 +35,7 @@ async def get_health() -> ConnexionResponse:
         "tenants": runtime.store.tenants(),
         "journal": {"entries": len(runtime.journal), "capacity": runtime.journal.size},
         "faults": len(runtime.faults),
+        "worldLosses": tenants.losses(runtime),
     })
 
 
