@@ -23,6 +23,7 @@ from specdouble.support.settings import (
     DEFAULT_MAX_BODY,
     DEFAULT_PORT,
     DEFAULT_STATE_PREFIX,
+    DEFAULT_STATE_TIMEOUT,
     Settings,
 )
 
@@ -62,6 +63,13 @@ def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
@@ -156,6 +164,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
                         help="prefix of every Redis key, so several mocks can share one Redis "
                              "(default: %(default)s)")
+    shared.add_argument("--state-timeout", type=_positive_float, metavar="SECONDS",
+                        default=default("state-timeout", DEFAULT_STATE_TIMEOUT, _positive_float),
+                        help="how long a request waits on an unreachable Redis before its "
+                             "documented 500 (default: %(default)s)")
     shared.add_argument("--workers", type=_positive_int, metavar="N",
                         default=default("workers", 1, _positive_int),
                         help="server processes on the one port (default: %(default)s). More "
@@ -187,7 +199,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         admin_token=args.admin_token or None, journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state, state_url=args.state_url or None,
-        state_prefix=args.state_prefix,
+        state_prefix=args.state_prefix, state_timeout=args.state_timeout,
     )
 
 

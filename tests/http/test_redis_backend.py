@@ -238,6 +238,39 @@ def test_restoring_a_tenant_never_overwrites_one_that_exists(clients: list[TestC
     assert "kept" in ids
 
 
+def test_a_connection_that_keeps_breaking_is_the_documented_500_within_the_timeout(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a raw WatchError, nor 60 replays: once --state-timeout has passed, the one
+    documented Redis-unavailable body."""
+    import redis
+
+    settings = Settings(state_url=redis_server.url, state_prefix=f"cut-{uuid.uuid4().hex[:8]}",
+                        state_timeout=0.05)
+    with CheckingClient(create_app(settings)) as client:
+        order, product = open_order(client)
+        tries = []
+
+        def broken(*args: object, **kwargs: object) -> None:
+            tries.append(1)
+            try:
+                raise redis.ConnectionError("Connection closed by server.")
+            except redis.ConnectionError as err:
+                raise redis.WatchError("A ConnectionError occurred on while watching one or "
+                                       "more keys") from err
+
+        monkeypatch.setattr(redis.client.Pipeline, "mget", broken)
+        answer = client.post("/pick-pack/acme/events", json=event("cut", order, product),
+                             headers=EVENT_HEADERS)
+        monkeypatch.undo()
+        assert answer.status_code == 500
+        body = answer.json()
+        assert body["code"] == 500 and "WatchError" not in answer.text
+        assert "state store (Redis) is unreachable" in body["detailInfo"]
+        assert 1 <= len(tries) < 60
+        client.app.runtime.store.flush()  # type: ignore[attr-defined]
+
+
 def test_an_unreachable_redis_stops_the_start_with_its_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

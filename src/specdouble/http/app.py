@@ -40,6 +40,7 @@ from specdouble.http.retry import ConflictRetryMiddleware
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.spec.loader import load_spec
+from specdouble.state.base import StoreUnavailable
 from specdouble.state.select import is_shared, open_server_state, open_store
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
@@ -113,7 +114,7 @@ def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
-    store = open_store(settings.state_url, settings.state_prefix)
+    store = open_store(settings.state_url, settings.state_prefix, settings.state_timeout)
     shared = open_server_state(store)
     runtime = Runtime(settings=settings, store=store,
                       tokens=tenants.build_tokens(fixtures, specs, shared),
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_url_rule("/docs/{slug}", "swagger_ui_bare", docs.swagger_ui, methods=["GET"])
 
     app.add_error_handler(Problem, errors.handle_problem)
+    app.add_error_handler(StoreUnavailable, errors.handle_store_unavailable)
     app.add_error_handler(ProblemException, errors.handle_connexion_problem)
     app.add_error_handler(HTTPException, errors.handle_http_status)
     app.add_error_handler(404, errors.handle_http_status)
@@ -178,6 +180,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if is_shared(runtime.store):
         # Innermost: a unit of work that lost to another worker is run again.
-        app.add_middleware(ConflictRetryMiddleware, MiddlewarePosition.BEFORE_CONTEXT)
+        app.add_middleware(ConflictRetryMiddleware, MiddlewarePosition.BEFORE_CONTEXT,
+                           state_timeout=settings.state_timeout)
     app.runtime = runtime  # type: ignore[attr-defined]
     return app

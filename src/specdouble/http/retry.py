@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from typing import cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,10 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from specdouble.state.base import (
     MAX_ATTEMPTS,
     OptimisticStore,
+    StoreUnavailable,
     TransactionConflict,
     UnknownTenant,
 )
 from specdouble.support.problems import Problem
+from specdouble.support.settings import DEFAULT_STATE_TIMEOUT
 from specdouble.world import tenants
 from specdouble.world.runtime import get_runtime
 
@@ -48,15 +51,21 @@ def backoff(attempt: int) -> float:
 
 
 class ConflictRetryMiddleware:
-    def __init__(self, app: ASGIApp, attempts: int = REQUEST_ATTEMPTS) -> None:
+    """``state_timeout``: how long replays go on after the store's connection broke
+    mid-transaction (a Redis going away); then the documented Redis-unavailable 500."""
+
+    def __init__(self, app: ASGIApp, attempts: int = REQUEST_ATTEMPTS,
+                 state_timeout: float = DEFAULT_STATE_TIMEOUT) -> None:
         self.app = app
         self.attempts = attempts
+        self.state_timeout = state_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         messages = await _read_body(receive)
+        deadline = time.monotonic() + self.state_timeout
         restored = False
         starved: str | None = None  # the tenant this request keeps losing on
         for attempt in range(self.attempts):
@@ -85,6 +94,10 @@ class ConflictRetryMiddleware:
             except TransactionConflict as lost:
                 if sent:
                     raise
+                if lost.connection_lost and time.monotonic() >= deadline:
+                    raise StoreUnavailable(
+                        f"the state store's connection kept breaking for {self.state_timeout:g} s "
+                        f"(last: {lost.__cause__})") from None
                 if attempt + 1 >= PRIORITY_AFTER:
                     starved = lost.tenant
                 await asyncio.sleep(backoff(attempt))

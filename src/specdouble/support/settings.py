@@ -18,6 +18,8 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = 1000
 DEFAULT_JOURNAL_BODY_LIMIT = 8192
 DEFAULT_STATE_PREFIX = "specdouble"
+# Seconds a request may wait on an unreachable state store before its documented 500.
+DEFAULT_STATE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Settings:
     # so several mock instances can share one Redis.
     state_url: str | None = None
     state_prefix: str = DEFAULT_STATE_PREFIX
+    # How long a request waits on a state store it cannot reach (each Redis call,
+    # and the replays after a connection lost mid-transaction).
+    state_timeout: float = DEFAULT_STATE_TIMEOUT
 
     @property
     def base_url(self) -> str:
