@@ -191,8 +191,34 @@ CASES: tuple[Case, ...] = (
     Case("text-plain", "Content types", "text/plain to a JSON operation",
          "POST", f"{PP}/jobs/recalculations", 415,
          '{"code":415,"message":"unsupported_media_type","detailInfo":"Invalid Content-type '
-         "(text/plain), expected ['application/json']\"}",
+         "(text/plain), expected ['application/json']. header.Content-Type: not a media type "
+         'this operation accepts"}',
          (*ACME, ("Content-Type", "text/plain")), b"jobType=MANUAL"),
+    Case("json-upper-case", "Content types", "JSON sent as application/JSON (case-insensitive)",
+         "POST", f"{PP}/jobs/recalculations", 400,
+         "body.jobType: 'NOPE' is not one of",
+         (*ACME, ("Content-Type", "Application/JSON ; Charset=UTF-8")), b'{"jobType":"NOPE"}'),
+    Case("no-content-type-pickpack", "Content types", "a Pick-pack body without Content-Type",
+         "POST", f"{PP}/events", 400,
+         '"detailInfo":"The request has a body but no Content-Type header. header.Content-Type: '
+         'is required with a request body"', (*ACME, ("saas-token", "text")), b'{"eventId":"e"}'),
+    Case("no-content-type-cm", "Content types", "a Customer Management body without Content-Type",
+         "POST", CM, 400, '"details":["header.Content-Type: is required with a request body"]',
+         ACME, b'{"type":"BILLING"}'),
+    Case("no-content-type-shopatron", "Content types", "a Shopatron body without Content-Type",
+         "POST", SHOP, 400,
+         '"code":5003,"error":"GENERIC_BAD_REQUEST","message":"The request has a body but no '
+         'Content-Type header."', SHOPATRON[:1], b'{"orderID":1}'),
+    Case("not-a-media-type", "Content types", "a Content-Type that is no media type",
+         "POST", f"{PP}/jobs/recalculations", 400,
+         "header.Content-Type: 'json' is not one media type",
+         (*ACME, ("Content-Type", "json")), b'{"jobType":"MANUAL"}'),
+    Case("admin-import-upper-case", "Content types",
+         "a state import sent as application/JSON, naming the real fault",
+         "PUT", "/__admin/state/acme", 400,
+         "collections.pickpack.orders.x.orderId: 5 is not of type",
+         (("Content-Type", "application/JSON"),),
+         b'{"tenant":"acme","collections":{"pickpack.orders":{"x":{"orderId":5}}}}'),
     Case("form-to-json", "Content types", "a form body to a JSON operation",
          "POST", CM, 415, '"code":415,"status":"Unsupported Media Type"',
          (*ACME, ("Content-Type", "application/x-www-form-urlencoded")), b"type=BILLING"),
@@ -207,7 +233,8 @@ CASES: tuple[Case, ...] = (
     Case("json-to-token", "Content types", "JSON to the form-encoded token endpoint",
          "POST", "/oauth/token", 415,
          '{"error":"invalid_request","error_description":"Invalid Content-type '
-         "(application/json), expected ['application/x-www-form-urlencoded']\"}",
+         "(application/json), expected ['application/x-www-form-urlencoded']. "
+         'header.Content-Type: not a media type this operation accepts"}',
          (("Content-Type", "application/json"),), b'{"grant_type":"client_credentials"}'),
     # --- injection ----------------------------------------------------------------------
     Case("crlf-in-query", "Injection", "CRLF and a Set-Cookie line inside q",

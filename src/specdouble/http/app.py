@@ -30,6 +30,7 @@ from specdouble.http.admin.guard import AdminGuardMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
     BodyLimitMiddleware,
+    ContentTypeMiddleware,
     NoSlashRedirectMiddleware,
     ResponseCheckMiddleware,
     RuntimeMiddleware,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     # After CORS, so a 413 (or too many parameters) still carries CORS headers.
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                        max_body=settings.max_body)
+    app.add_middleware(ContentTypeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if is_shared(runtime.store):
         # Innermost: a unit of work that lost to another worker is run again.

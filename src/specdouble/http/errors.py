@@ -198,6 +198,8 @@ def from_connexion(exc: ProblemException) -> Problem:
         message = "The method is not allowed for the requested URL."
     elif status == 404 and not exc.detail:
         message = "The requested URL was not found on this server."
+    elif status == 415 and not details:
+        details = ["header.Content-Type: not a media type this operation accepts"]
     return Problem(status, message, details, kind=kind, headers=headers)
 
 
