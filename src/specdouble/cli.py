@@ -138,6 +138,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     admin.add_argument("--admin-token", metavar="TOKEN", default=default("admin-token", None),
                        help="require 'Authorization: Bearer TOKEN' on /__admin and accept it "
                             "from any address (default: no token, loopback clients only)")
+    admin.add_argument("--admin-cors-origin", action="append", dest="admin_cors_origins",
+                       metavar="ORIGIN",
+                       help="origin whose web pages may call /__admin (CORS); repeat for several "
+                            "(default: none: the admin API answers no other origin)")
     admin.add_argument("--journal-size", type=_positive_int, metavar="N",
                        default=default("journal-size", DEFAULT_JOURNAL_SIZE, _positive_int),
                        help="requests kept in the journal; older ones are dropped "
@@ -186,17 +190,22 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _origins(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list of origins from the environment."""
+    raw = env.get(ENV_PREFIX + name) or ""
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    origins = args.cors_origins
-    if not origins:
-        raw = env.get(ENV_PREFIX + "CORS_ORIGIN")
-        origins = [o.strip() for o in raw.split(",") if o.strip()] if raw else ["*"]
+    origins = args.cors_origins or _origins(env, "CORS_ORIGIN") or ["*"]
+    admin_origins = args.admin_cors_origins or _origins(env, "ADMIN_CORS_ORIGIN")
     return Settings(
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
         check_responses=args.check_responses,
-        admin_token=args.admin_token or None, journal_size=args.journal_size,
+        admin_token=args.admin_token or None, admin_cors_origins=tuple(admin_origins),
+        journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state, state_url=args.state_url or None,
         state_prefix=args.state_prefix, state_timeout=args.state_timeout,

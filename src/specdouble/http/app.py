@@ -21,12 +21,11 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.http import connexion_patches, docs, errors
-from specdouble.http.admin.guard import AdminGuardMiddleware
+from specdouble.http.admin.guard import AdminGuardMiddleware, SplitCORSMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
     BodyLimitMiddleware,
@@ -164,16 +163,17 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         app.add_middleware(ResponseCheckMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                            runtime=runtime)
     app.add_middleware(AdminGuardMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
-                       admin_token=settings.admin_token)
+                       admin_token=settings.admin_token, server_host=settings.host,
+                       cors_origins=settings.admin_cors_origins)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
 
     app.add_middleware(NoSlashRedirectMiddleware, MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_SECURITY, early=True)
     app.add_middleware(PreferMiddleware, MiddlewarePosition.BEFORE_CONTEXT, early=False)
     app.add_middleware(
-        CORSMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-        allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"],
-        expose_headers=["X-Total-Count"],
+        SplitCORSMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+        cors_origins=settings.cors_origins, admin_cors_origins=settings.admin_cors_origins,
+        allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Total-Count"],
     )
     # After CORS, so a 413 (or too many parameters) still carries CORS headers.
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,

@@ -40,6 +40,8 @@ class Settings:
     journal_size: int = DEFAULT_JOURNAL_SIZE
     journal_body_limit: int = DEFAULT_JOURNAL_BODY_LIMIT
     admin_token: str | None = None
+    # Origins whose pages may call /__admin (CORS); none by default.
+    admin_cors_origins: tuple[str, ...] = ()
     faults_file: Path | None = None
     state_file: Path | None = None
     # Shared state: a Redis URL (memory when None) and the prefix of every key,
