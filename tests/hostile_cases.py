@@ -405,9 +405,13 @@ The rows run against an app started with `--max-body {MAX_BODY}`.
   the pattern; there is no backtracking fallback.
 - `sort` and `fields`: no count limit; their cost is linear in their length,
   which uvicorn bounds with the request line.
-- Request line and headers: uvicorn's HTTP parser refuses a request line past
-  its limit (a URL of about 80 KB) or a malformed header with its own
-  plain-text `400 Bad Request`, before the app sees the request.
+- Request line and headers: at most `--max-header-bytes` (default 64 KiB)
+  together, 431; a malformed header is uvicorn's plain-text
+  `400 Bad Request`, before the app sees the request.
+- Slow clients: `--read-timeout` (default 15 s) to send the headers, and
+  between two parts of a body, then 408 and the connection is closed (an
+  idle new connection too); at most `--max-connections` (default 1000) open
+  connections per worker, 503 beyond (`tests/test_limits.py`).
 
 Beyond the rows below, `tests/test_hostile.py` checks on a real uvicorn server
 that a streamed 2 MB body (chunked, or with its `Content-Length` declared) is

@@ -21,7 +21,10 @@ from specdouble.support.settings import (
     DEFAULT_JOURNAL_BODY_LIMIT,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
     DEFAULT_PORT,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_STATE_PREFIX,
     DEFAULT_STATE_TIMEOUT,
     Settings,
@@ -126,6 +129,21 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("max-body", DEFAULT_MAX_BODY, _positive_int),
                        help="largest request body in bytes; larger is 413 "
                             "(default: %(default)s)")
+    serve.add_argument("--max-header-bytes", type=_positive_int, metavar="BYTES",
+                       default=default("max-header-bytes", DEFAULT_MAX_HEADER_BYTES,
+                                       _positive_int),
+                       help="largest request line plus headers in bytes; larger is 431 "
+                            "(default: %(default)s)")
+    serve.add_argument("--read-timeout", type=_positive_float, metavar="SECONDS",
+                       default=default("read-timeout", DEFAULT_READ_TIMEOUT, _positive_float),
+                       help="seconds a client may take to send its headers, or between two "
+                            "parts of its body; then 408 and the connection is closed "
+                            "(default: %(default)s)")
+    serve.add_argument("--max-connections", type=_positive_int, metavar="N",
+                       default=default("max-connections", DEFAULT_MAX_CONNECTIONS,
+                                       _positive_int),
+                       help="open connections per worker; a request beyond is answered 503 "
+                            "(default: %(default)s)")
     serve.add_argument("--job-delay", type=_non_negative_float,
                        default=default("job-delay", 0.0, _non_negative_float),
                        help="seconds a pick-pack recalculation job stays IN_PROGRESS "
@@ -202,6 +220,8 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     return Settings(
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
+        max_header_bytes=args.max_header_bytes, read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
         check_responses=args.check_responses,
         admin_token=args.admin_token or None, admin_cors_origins=tuple(admin_origins),

@@ -18,6 +18,11 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = 1000
 DEFAULT_JOURNAL_BODY_LIMIT = 8192
 DEFAULT_STATE_PREFIX = "specdouble"
+# Slow or oversized clients: all request headers together (431 above), seconds to
+# send the headers / between body chunks (408), open connections (503 above).
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+DEFAULT_READ_TIMEOUT = 15.0
+DEFAULT_MAX_CONNECTIONS = 1000
 # Seconds a request may wait on an unreachable state store before its documented 500.
 DEFAULT_STATE_TIMEOUT = 2.0
 
@@ -31,6 +36,9 @@ class Settings:
     specs_dir: Path = field(default_factory=specs_dir)
     cors_origins: tuple[str, ...] = ("*",)
     max_body: int = DEFAULT_MAX_BODY
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     job_delay: float = 0.0
     strict_saas_token: bool = False
     # Check every answer against its spec (logged and journaled); off for speed.

@@ -1,0 +1,73 @@
+"""Clients that send too much or too slowly, on a real uvicorn server: 431, 408, 503."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from specdouble.support.settings import Settings
+from tests.liveserver import Live, live_server
+
+pytestmark = pytest.mark.live
+
+GUARD = 20.0  # a socket timeout far above the server's read timeout: only a hang hits it
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Live]:
+    settings = dataclasses.replace(Settings(), max_header_bytes=8 * 1024, read_timeout=0.5,
+                                   max_connections=4)
+    with live_server(settings) as server:
+        yield server
+
+
+def _exchange(live: Live, data: bytes) -> bytes:
+    """Send ``data`` (maybe an incomplete request) and read until the server closes."""
+    with socket.create_connection(("127.0.0.1", live.port), timeout=GUARD) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_headers_over_the_limit_are_431(live: Live) -> None:
+    response = httpx.get(f"{live.base_url}/", headers={"X-Big": "a" * (16 * 1024)})
+    assert response.status_code == 431
+    assert "headers" in response.text and response.headers["connection"] == "close"
+    assert httpx.get(f"{live.base_url}/", headers={"X-Small": "a" * 1024}).status_code == 200
+
+
+def test_a_client_stalling_in_its_headers_gets_408_and_is_closed(live: Live) -> None:
+    answer = _exchange(live, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b"not received in time" in answer
+
+
+def test_a_client_stalling_in_its_body_gets_408_and_is_closed(live: Live) -> None:
+    answer = _exchange(live, b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             b"Content-Type: application/x-www-form-urlencoded\r\n"
+                             b"Content-Length: 100\r\n\r\ngrant_type=")
+    assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_connection_that_never_sends_is_closed(live: Live) -> None:
+    assert _exchange(live, b"").startswith(b"HTTP/1.1 408 ")
+
+
+def test_connections_beyond_the_limit_are_503() -> None:
+    settings = dataclasses.replace(Settings(), read_timeout=GUARD, max_connections=4)
+    with live_server(settings) as live:
+        held = [socket.create_connection(("127.0.0.1", live.port), timeout=GUARD)
+                for _ in range(4)]
+        try:
+            answer = _exchange(live, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                     b"Connection: close\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 503 ")
+        finally:
+            for sock in held:
+                sock.close()
