@@ -71,3 +71,51 @@ def test_connections_beyond_the_limit_are_503() -> None:
         finally:
             for sock in held:
                 sock.close()
+
+
+def test_other_clients_are_answered_while_a_tenant_is_seeded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seeding a created tenant takes a second of CPU: it must not hold the event loop."""
+    import threading
+
+    from specdouble.world import tenants
+
+    seeding, release = threading.Event(), threading.Event()
+    real_seed = tenants.seed_tenant
+
+    def slow_seed(*args: object, **kwargs: object) -> object:
+        seeding.set()
+        release.wait(GUARD)
+        return real_seed(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tenants, "seed_tenant", slow_seed)
+    with live_server(Settings()) as live:
+        created: list[httpx.Response] = []
+        creator = threading.Thread(target=lambda: created.append(httpx.post(
+            f"{live.base_url}/__admin/tenants", json={"name": "busy1"}, timeout=GUARD)))
+        creator.start()
+        try:
+            assert seeding.wait(GUARD)
+            during = httpx.get(f"{live.base_url}/pick-pack/acme/events",
+                               headers={"Authorization": "Bearer acme-all"}, timeout=5.0)
+            assert during.status_code == 200
+            assert not created  # the creation is still seeding
+        finally:
+            release.set()
+            creator.join(GUARD)
+        assert created[0].status_code == 201
+
+
+def test_a_deleted_tenant_leaves_no_seeded_data_behind() -> None:
+    from starlette.testclient import TestClient
+
+    from specdouble.http.app import create_app
+
+    app = create_app(Settings())
+    runtime = app.runtime  # type: ignore[attr-defined]
+    with TestClient(app) as client:
+        assert client.post("/__admin/tenants", json={"name": "gone1", "seed": 3}).status_code == 201
+        assert client.delete("/__admin/tenants/gone1").status_code == 204
+    assert not [key for key in runtime.seeded if key[0] == "gone1"]
+    assert not runtime.store.has_tenant("gone1")

@@ -93,9 +93,10 @@ def require(runtime: Runtime, tenant: str) -> None:
 def start_data(runtime: Runtime, tenant: str) -> TenantData:
     """A tenant's start state: the ``--state`` import, else its seed's data.
 
-    Seeding is deterministic, so each (tenant, seed) is generated once and kept
-    in ``runtime.seeded`` (until the tenant is dropped); the store copies what
-    it loads.
+    Seeding is deterministic, so the default tenants' data is generated once
+    and kept in ``runtime.seeded`` (a reset of them is a copy). A tenant created
+    on demand is not kept there: a second copy of each of hundreds of CI
+    tenants held most of the memory; its reset generates it again.
     """
     if tenant in runtime.start_state:
         return runtime.start_state[tenant]  # type: ignore[no-any-return]
@@ -104,7 +105,8 @@ def start_data(runtime: Runtime, tenant: str) -> TenantData:
     if data is None:
         data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
                            specs=runtime.specs)
-        runtime.seeded[key] = data
+        if is_default(runtime, tenant):
+            runtime.seeded[key] = data
     return data  # type: ignore[no-any-return]
 
 

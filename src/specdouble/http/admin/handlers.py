@@ -39,8 +39,12 @@ async def get_health() -> ConnexionResponse:
     })
 
 
+# Seeding and loading a tenant take CPU for a second or so: they run in a worker thread
+# (the stores are thread-safe), so every other client is still answered meanwhile.
+
 async def reset_state(tenant: str | None = None) -> ConnexionResponse:
-    return json_response({"reset": tenants.reset(get_runtime(), tenant)})
+    return json_response({"reset": await asyncio.to_thread(tenants.reset, get_runtime(),
+                                                           tenant)})
 
 
 # --- journal --------------------------------------------------------------------------
@@ -97,7 +101,7 @@ async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
     tenants.require(runtime, tenant)
     data = records.check_state(body, runtime.specs)
-    runtime.store.load_tenant(tenant, data)
+    await asyncio.to_thread(runtime.store.load_tenant, tenant, data)
     return json_response({"tenant": tenant,
                           "records": {name: len(items) for name, items in data.items()}})
 
@@ -118,7 +122,7 @@ async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
 
 async def create_tenant(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    creds = tenants.create(runtime, body["name"], body.get("seed"))
+    creds = await asyncio.to_thread(tenants.create, runtime, body["name"], body.get("seed"))
     return json_response({**tenants.summary(runtime, body["name"]), **creds.to_json()},
                          status=201)
 
@@ -130,5 +134,5 @@ async def list_tenants() -> ConnexionResponse:
 
 
 async def delete_tenant(name: str) -> ConnexionResponse:
-    tenants.drop(get_runtime(), name)
+    await asyncio.to_thread(tenants.drop, get_runtime(), name)
     return no_content()
