@@ -38,11 +38,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     parts of its body (408); either answer closes the connection.
     """
 
-    max_header_bytes = 64 * 1024
-    read_timeout = 15.0
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_header_bytes: int = 64 * 1024,
+                 read_timeout: float = 15.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.max_header_bytes = max_header_bytes
+        self.read_timeout = read_timeout
         self._header_bytes = 0
         self._refused = False
         self._read_timer: asyncio.TimerHandle | None = None
@@ -137,8 +137,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 def connection_limits(settings: Settings) -> dict[str, Any]:
     """uvicorn.Config options that bound what one client can hold: header size, read
     time, open connections (uvicorn answers 503 beyond ``limit_concurrency``)."""
-    protocol = type("SpecdoubleHttpProtocol", (GuardedHttpToolsProtocol,), {
-        "max_header_bytes": settings.max_header_bytes, "read_timeout": settings.read_timeout})
+    # A partial of a module-level class: workers get the config pickled.
+    protocol = functools.partial(GuardedHttpToolsProtocol,
+                                 max_header_bytes=settings.max_header_bytes,
+                                 read_timeout=settings.read_timeout)
     return {"http": protocol, "limit_concurrency": settings.max_connections}
 
 
