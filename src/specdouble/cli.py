@@ -21,8 +21,12 @@ from specdouble.support.settings import (
     DEFAULT_JOURNAL_BODY_LIMIT,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
     DEFAULT_PORT,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_STATE_PREFIX,
+    DEFAULT_STATE_TIMEOUT,
     Settings,
 )
 
@@ -62,6 +66,13 @@ def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
@@ -118,6 +129,21 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("max-body", DEFAULT_MAX_BODY, _positive_int),
                        help="largest request body in bytes; larger is 413 "
                             "(default: %(default)s)")
+    serve.add_argument("--max-header-bytes", type=_positive_int, metavar="BYTES",
+                       default=default("max-header-bytes", DEFAULT_MAX_HEADER_BYTES,
+                                       _positive_int),
+                       help="largest request line plus headers in bytes; larger is 431 "
+                            "(default: %(default)s)")
+    serve.add_argument("--read-timeout", type=_positive_float, metavar="SECONDS",
+                       default=default("read-timeout", DEFAULT_READ_TIMEOUT, _positive_float),
+                       help="seconds a client may take to send its headers, or between two "
+                            "parts of its body; then 408 and the connection is closed "
+                            "(default: %(default)s)")
+    serve.add_argument("--max-connections", type=_positive_int, metavar="N",
+                       default=default("max-connections", DEFAULT_MAX_CONNECTIONS,
+                                       _positive_int),
+                       help="open connections per worker; a request beyond is answered 503 "
+                            "(default: %(default)s)")
     serve.add_argument("--job-delay", type=_non_negative_float,
                        default=default("job-delay", 0.0, _non_negative_float),
                        help="seconds a pick-pack recalculation job stays IN_PROGRESS "
@@ -130,6 +156,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     admin.add_argument("--admin-token", metavar="TOKEN", default=default("admin-token", None),
                        help="require 'Authorization: Bearer TOKEN' on /__admin and accept it "
                             "from any address (default: no token, loopback clients only)")
+    admin.add_argument("--admin-cors-origin", action="append", dest="admin_cors_origins",
+                       metavar="ORIGIN",
+                       help="origin whose web pages may call /__admin (CORS); repeat for several "
+                            "(default: none: the admin API answers no other origin)")
     admin.add_argument("--journal-size", type=_positive_int, metavar="N",
                        default=default("journal-size", DEFAULT_JOURNAL_SIZE, _positive_int),
                        help="requests kept in the journal; older ones are dropped "
@@ -156,6 +186,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
                         help="prefix of every Redis key, so several mocks can share one Redis "
                              "(default: %(default)s)")
+    shared.add_argument("--state-timeout", type=_positive_float, metavar="SECONDS",
+                        default=default("state-timeout", DEFAULT_STATE_TIMEOUT, _positive_float),
+                        help="how long a request waits on an unreachable Redis before its "
+                             "documented 500 (default: %(default)s)")
     shared.add_argument("--workers", type=_positive_int, metavar="N",
                         default=default("workers", 1, _positive_int),
                         help="server processes on the one port (default: %(default)s). More "
@@ -174,20 +208,27 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _origins(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list of origins from the environment."""
+    raw = env.get(ENV_PREFIX + name) or ""
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    origins = args.cors_origins
-    if not origins:
-        raw = env.get(ENV_PREFIX + "CORS_ORIGIN")
-        origins = [o.strip() for o in raw.split(",") if o.strip()] if raw else ["*"]
+    origins = args.cors_origins or _origins(env, "CORS_ORIGIN") or ["*"]
+    admin_origins = args.admin_cors_origins or _origins(env, "ADMIN_CORS_ORIGIN")
     return Settings(
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
+        max_header_bytes=args.max_header_bytes, read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
         check_responses=args.check_responses,
-        admin_token=args.admin_token or None, journal_size=args.journal_size,
+        admin_token=args.admin_token or None, admin_cors_origins=tuple(admin_origins),
+        journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state, state_url=args.state_url or None,
-        state_prefix=args.state_prefix,
+        state_prefix=args.state_prefix, state_timeout=args.state_timeout,
     )
 
 

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specdouble.http.middleware import send_problem
 from specdouble.spec.loader import Route
+from specdouble.state.base import StoreUnavailable
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.problems import Problem
 from specdouble.world import faults, journal
@@ -80,7 +81,7 @@ def observe(runtime: Runtime, scope: Scope, receive: Receive) -> Observation:
         if realm and auth[:7].lower() == "bearer ":
             try:
                 tenant = runtime.tokens.resolve(realm.name, auth[7:].strip()).tenant
-            except Problem:
+            except (Problem, StoreUnavailable):
                 tenant = None
     return Observation(route, tenant, receive)
 
@@ -168,10 +169,10 @@ class JournalMiddleware:
                     response_violations=(None if marks.response_violations is None
                                          else tuple(marks.response_violations)),
                 ))
-            except Problem as problem:
+            except StoreUnavailable as err:
                 # A shared journal whose Redis is gone: the answer went out, the entry is lost.
                 logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
-                             "; ".join(problem.details) or problem.message)
+                               err)
 
 
 class FaultMiddleware:

@@ -18,6 +18,13 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = 1000
 DEFAULT_JOURNAL_BODY_LIMIT = 8192
 DEFAULT_STATE_PREFIX = "specdouble"
+# Slow or oversized clients: all request headers together (431 above), seconds to
+# send the headers / between body chunks (408), open connections (503 above).
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+DEFAULT_READ_TIMEOUT = 15.0
+DEFAULT_MAX_CONNECTIONS = 1000
+# Seconds a request may wait on an unreachable state store before its documented 500.
+DEFAULT_STATE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,9 @@ class Settings:
     specs_dir: Path = field(default_factory=specs_dir)
     cors_origins: tuple[str, ...] = ("*",)
     max_body: int = DEFAULT_MAX_BODY
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     job_delay: float = 0.0
     strict_saas_token: bool = False
     # Check every answer against its spec (logged and journaled); off for speed.
@@ -38,12 +48,17 @@ class Settings:
     journal_size: int = DEFAULT_JOURNAL_SIZE
     journal_body_limit: int = DEFAULT_JOURNAL_BODY_LIMIT
     admin_token: str | None = None
+    # Origins whose pages may call /__admin (CORS); none by default.
+    admin_cors_origins: tuple[str, ...] = ()
     faults_file: Path | None = None
     state_file: Path | None = None
     # Shared state: a Redis URL (memory when None) and the prefix of every key,
     # so several mock instances can share one Redis.
     state_url: str | None = None
     state_prefix: str = DEFAULT_STATE_PREFIX
+    # How long a request waits on a state store it cannot reach (each Redis call,
+    # and the replays after a connection lost mid-transaction).
+    state_timeout: float = DEFAULT_STATE_TIMEOUT
 
     @property
     def base_url(self) -> str:
