@@ -12,6 +12,7 @@ import copy
 import importlib
 import importlib.util
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +42,7 @@ from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.spec.loader import load_spec
 from specdouble.state.select import is_shared, open_server_state, open_store
+from specdouble.support.console import STAGES
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
 from specdouble.world import tenants
@@ -98,19 +100,29 @@ def available_services(settings: Settings) -> list[Service]:
     """The catalog entries whose spec, handlers and seeder are all present.
 
     A test checks that every entry of the catalog is available in the
-    shipped tree; this only lets a custom ``--specs`` folder hold fewer.
+    shipped tree; this only lets a custom ``--specs`` folder hold fewer. A
+    folder that holds none of them is a mistake (a server with nothing to
+    mock): a ValueError names the folder and the files it should hold.
     """
-    return [
+    services = [
         s for s in SERVICES
         if (settings.specs_dir / s.spec_file).is_file()
         and _importable(s.handlers) and _importable(s.seeder)
     ]
+    if not any(s.name != "admin" for s in services):
+        expected = ", ".join(s.spec_file for s in SERVICES)
+        raise ValueError(f"the specs folder {settings.specs_dir} holds no spec this server "
+                         f"mocks; expected one or more of: {expected}")
+    return services
 
 
 def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
     """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
     services = list(services)
+    started = time.perf_counter()
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in services}
+    STAGES.info("specs loaded: %d from %s (%.1f s)", len(specs), settings.specs_dir,
+                time.perf_counter() - started)
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in services])
     seeders = {s.name: seeder for s in services if (seeder := s.load_seeder()) is not None}
     store = open_store(settings.state_url, settings.state_prefix)
@@ -119,7 +131,10 @@ def build_runtime(settings: Settings, services: Iterable[Service]) -> Runtime:
                       tokens=tenants.build_tokens(fixtures, specs, shared),
                       fixtures=fixtures, seeders=seeders, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared)
+    started = time.perf_counter()
     configure_admin(runtime)
+    STAGES.info("tenants seeded: %s (%.1f s)", ", ".join(runtime.store.tenants()),
+                time.perf_counter() - started)
     return runtime
 
 

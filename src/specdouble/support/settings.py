@@ -6,6 +6,7 @@ Nothing below ``app.py`` reads flags or environment variables; it gets a
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +45,20 @@ class Settings:
     # so several mock instances can share one Redis.
     state_url: str | None = None
     state_prefix: str = DEFAULT_STATE_PREFIX
+    # One concise console line per mocked request (``--log-requests``).
+    log_requests: bool = False
 
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine only (a name other than localhost: no)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
