@@ -176,7 +176,9 @@ class JournalMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                if expects_body:  # refused before its body was read: record what was sent
+                if status == 413:  # too large: left unread on purpose, shown as far as read
+                    request.declared = None
+                elif expects_body:  # refused before its body was read: record what was sent
                     await request.read_rest(receive)
             elif message["type"] == "http.response.body":
                 response.add(message.get("body", b""))
