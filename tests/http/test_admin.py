@@ -482,3 +482,43 @@ def test_state_changes_from_simple_cross_site_requests_are_refused(
     assert bodiless.json()["details"][0].startswith("header.Origin:")
     assert client.get("/__admin/state/acme").json() == before
     assert "csrf1" not in client.get("/__admin/health").json()["tenants"]
+
+
+# --- refused before the body was read: the journal still shows what was sent -----------
+
+
+@pytest.mark.parametrize("headers", [
+    {},                                              # 401: no token
+    {**ACME_ALL, "Prefer": "code=401"},              # forced before the body is read
+    {**ACME_ALL, "Prefer": "code=403"},
+])
+def test_journal_records_the_body_of_a_refused_request(client: TestClient,
+                                                       headers: dict[str, str]) -> None:
+    sent = {**ASSIGNEE, "note": "refused but recorded"}
+    response = client.post(f"{PP}/orders/123/assignees", json=sent, headers=headers)
+    assert response.status_code in (401, 403)
+    (entry,) = journal(client)
+    body = response.request.content
+    assert entry["request"] == {"body": body.decode(), "size": len(body), "truncated": False}
+
+
+def test_journal_records_the_body_of_a_header_validation_failure(client: TestClient) -> None:
+    event = {"eventId": "e1", "orderNumber": "123", "productId": "123", "unit": "H87",
+             "timestamp": "2020-09-14T13:35:18.333Z", "site": "main"}
+    response = client.post(f"{PP}/events", json=event, headers=ACME_ALL)  # no saas-token
+    assert response.status_code == 400
+    (entry,) = journal(client)
+    assert entry["validation"]["passed"] is False
+    assert entry["request"]["size"] == len(response.request.content) > 0
+    assert '"eventId":"e1"' in entry["request"]["body"].replace(" ", "")
+
+
+def test_journal_of_a_refused_body_keeps_the_cap_and_the_full_size(make_client: Any) -> None:
+    small = make_client(journal_body_limit=16)
+    padded = {**ASSIGNEE, "pad": "x" * 200}
+    response = small.post(f"{PP}/orders/123/assignees", json=padded)  # no token: 401
+    assert response.status_code == 401
+    (entry,) = small.get("/__admin/requests").json()["requests"]
+    body = response.request.content
+    assert entry["request"] == {"body": body[:16].decode(), "size": len(body),
+                                "truncated": True}

@@ -12,6 +12,7 @@ import copy
 import importlib
 import importlib.util
 import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -53,6 +54,7 @@ from specdouble.state.base import StoreUnavailable
 from specdouble.state.select import is_shared, open_server_state, open_store
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
+from specdouble.support.terminal import STAGES
 from specdouble.world import tenants
 from specdouble.world.catalog import Catalog
 from specdouble.world.runtime import Runtime
@@ -110,17 +112,26 @@ def available_services(settings: Settings, catalog: Catalog | None = None) -> Ca
     """The services whose spec and handlers are present (all of them in the shipped tree).
 
     A test checks that every built-in service is available; this only lets a
-    custom ``--specs`` folder hold fewer.
+    custom ``--specs`` folder hold fewer. A folder that holds none of them is a
+    mistake (a server with nothing to mock): a ValueError names the folder and
+    the files it should hold.
     """
     catalog = catalog or built_in_catalog()
     present = [s for s in catalog
                if (settings.specs_dir / s.spec_file).is_file() and _importable(s.handlers)]
+    if not any(not s.internal for s in present):
+        expected = ", ".join(s.spec_file for s in catalog if not s.internal)
+        raise ValueError(f"the specs folder {settings.specs_dir} holds no spec this server "
+                         f"mocks; expected one or more of: {expected}")
     return Catalog(present, fallback=catalog.fallback.name if catalog.fallback else None)
 
 
 def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
     """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
+    started = time.perf_counter()
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in catalog}
+    STAGES.info("specs loaded: %d from %s (%.1f s)", len(specs), settings.specs_dir,
+                time.perf_counter() - started)
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in catalog])
     store = open_store(settings.state_url, settings.state_prefix, settings.state_timeout)
     shared = open_server_state(store)
@@ -128,7 +139,10 @@ def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
                       tokens=tenants.build_tokens(fixtures, specs, catalog, shared),
                       fixtures=fixtures, catalog=catalog, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared)
+    started = time.perf_counter()
     configure_admin(runtime)
+    STAGES.info("tenants seeded: %s (%.1f s)", ", ".join(runtime.store.tenants()),
+                time.perf_counter() - started)
     return runtime
 
 

@@ -6,10 +6,13 @@ The CLI decides the settings; this module is the only one that starts uvicorn.
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import gc
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 import warnings
@@ -23,6 +26,7 @@ from uvicorn.supervisors import Multiprocess
 from specdouble import __version__
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
+from specdouble.support.terminal import Console
 
 
 class _Refused(Exception):
@@ -168,6 +172,31 @@ WORKER_START_SECONDS = 120
 PARENT_WATCH_SECONDS = 1.0
 
 
+class CannotBind(OSError):
+    """The address cannot be bound (a port in use, an address not of this machine)."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything slow runs, so a port in use is said first.
+
+    Bound as uvicorn's own ``Config.bind_socket`` would (inheritable, for workers),
+    and handed to uvicorn, so nothing can take the port in between.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise CannotBind(f"port {port} is in use") from None
+        raise CannotBind(f"cannot listen on {host}:{port}: "
+                         f"{err.strerror or err}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def build_worker_app(settings: Settings, parent_pid: int | None = None) -> Any:
     """One worker's app (uvicorn calls it in each worker process).
 
@@ -177,6 +206,9 @@ def build_worker_app(settings: Settings, parent_pid: int | None = None) -> Any:
     if parent_pid is not None:
         threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True,
                          name="specdouble-parent-watch").start()
+        # A worker is a process of its own: it prints its own request lines (the
+        # supervisor prints the start-up stages, once).
+        Console(sys.stdout).attach(requests=settings.log_requests, stages=False)
     # Connexion imports Starlette's test client, which warns about httpx on import.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.http.app import create_app
@@ -203,10 +235,15 @@ def _banner(settings: Settings, port: int, workers: int) -> None:
           f"(seed {settings.seed}{processes}; GET / lists the services)", flush=True)
 
 
-def serve(settings: Settings, log_level: str, access_log: bool, workers: int = 1) -> None:
+def serve(settings: Settings, log_level: str, access_log: bool, workers: int = 1,
+          console: Console | None = None) -> None:
+    """Bind, build the world, serve; ``console`` prints the stages (and requests if asked)."""
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    if console is not None:
+        console.attach(requests=settings.log_requests and workers == 1)
+    sock = bind(settings.host, settings.port)
     if workers > 1:
-        serve_workers(settings, log_level, access_log, workers)
+        serve_workers(settings, log_level, access_log, workers, sock)
         return
     config = uvicorn.Config(build_worker_app(settings), host=settings.host, port=settings.port,
                             log_level=log_level, access_log=access_log, lifespan="off",
@@ -224,10 +261,11 @@ def serve(settings: Settings, log_level: str, access_log: bool, workers: int = 1
         _banner(settings, port, 1)
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    server.run(sockets=[sock])
 
 
-def serve_workers(settings: Settings, log_level: str, access_log: bool, workers: int) -> None:
+def serve_workers(settings: Settings, log_level: str, access_log: bool, workers: int,
+                  sock: socket.socket) -> None:
     """N uvicorn workers on one socket, one shared world; the banner once all serve.
 
     This process starts the world first (checks the start files, seeds the
@@ -242,7 +280,6 @@ def serve_workers(settings: Settings, log_level: str, access_log: bool, workers:
                             host=settings.host, port=settings.port, workers=workers,
                             log_level=log_level, access_log=access_log, lifespan="off",
                             **connection_limits(settings))
-    sock = config.bind_socket()
 
     class Workers(Multiprocess):
         def init_processes(self) -> None:

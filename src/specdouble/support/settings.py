@@ -6,6 +6,7 @@ Nothing below ``app.py`` reads flags or environment variables; it gets a
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +60,20 @@ class Settings:
     # How long a request waits on a state store it cannot reach (each Redis call,
     # and the replays after a connection lost mid-transaction).
     state_timeout: float = DEFAULT_STATE_TIMEOUT
+    # One concise console line per mocked request (``--log-requests``).
+    log_requests: bool = False
 
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine only (a name other than localhost: no)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
