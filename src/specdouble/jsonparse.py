@@ -112,6 +112,24 @@ def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
     return value
 
 
+def is_whole_number(value: object) -> bool:
+    """An integer as JSON Schema 2020-12 and Jackson read one: ``1`` and ``1.0``, not ``true``."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def as_integer(value: Any) -> Any:
+    """A whole number written as ``1.0`` as the int it means; anything else unchanged.
+
+    Request validation lets ``1.0`` through where an integer is expected, so the
+    rules store and answer ``1``, as a Java backend reading it into an int would.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def dumps(value: Any) -> bytes:
     """Encode ``value`` as JSON bytes: orjson, or the standard library for what it refuses.
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from specdouble.clock import iso_millis
+from specdouble.jsonparse import as_integer
 from specdouble.problems import Problem, bad_request, conflict
 from specdouble.query import (
     QueryError,
@@ -320,7 +321,7 @@ def _requested_version(body: dict[str, Any]) -> int | None:
     metadata = body.get("metadata")
     if not isinstance(metadata, dict) or metadata.get("version") is None:
         return None
-    version = metadata["version"]
+    version = as_integer(metadata["version"])
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise bad_request(
             "The contact assignment is invalid.", "body.metadata.version: must be an integer >= 1"

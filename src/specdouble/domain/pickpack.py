@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from specdouble.clock import iso_millis, parse_iso
+from specdouble.jsonparse import as_integer
 from specdouble.problems import NOT_FOUND, Problem, bad_request, conflict
 from specdouble.state.base import Record, Store, Transaction
 
@@ -266,10 +267,10 @@ def _event_record(event: dict[str, Any], user: str) -> Record:
     problems = [f"body.{key}: is required" for key in _EVENT_REQUIRED
                 if not isinstance(event.get(key), str) or not event.get(key)]
     for key in _AMOUNTS:
-        value = event.get(key, 0)
+        value = as_integer(event.get(key, 0))
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(f"body.{key}: must be an integer >= 0")
-    if isinstance(event.get("timestamp"), str) and event["timestamp"]:
+    if isinstance(event.get("timestamp"), str):
         try:
             parse_iso(event["timestamp"])
         except ValueError:
@@ -280,7 +281,7 @@ def _event_record(event: dict[str, Any], user: str) -> Record:
         raise bad_request("The packing event is invalid.", *problems)
     values = dict(event)
     for key in _AMOUNTS:
-        values[key] = int(event.get(key, 0))
+        values[key] = int(as_integer(event.get(key, 0)))
     # No unit conversion table exists in the mock: pieces == packed amount.
     values["packedAmountInPc"] = values["packedAmount"]
     values["user"] = user

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from specdouble.clock import iso_millis, parse_iso
+from specdouble.jsonparse import as_integer
 from specdouble.problems import Problem
 from specdouble.state.base import Record, Store, Transaction
 
@@ -108,6 +109,7 @@ def assign_order(
 
     Raises :class:`Problem` (nothing changes) when any check fails.
     """
+    request = _whole_numbers(request)
     packages = _check_shape(request)
     with store.transaction(tenant) as tx:
         order = _load_order(tx, request["orderID"], "body.orderID")
@@ -138,6 +140,36 @@ def assign_order(
         if request.get("sendEmails"):
             _record_emails(tx, order, emails, stamp)
         return order
+
+
+def _whole_numbers(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request with its integer fields written as ``1.0`` read as ints.
+
+    Validation accepts ``1.0`` where an integer is expected (as Jackson does);
+    ids are looked up and stored as ints, so they must be ints here.
+    """
+    out = dict(request)
+    if "orderID" in out:
+        out["orderID"] = as_integer(out["orderID"])
+    packages = out.get("packageAssignment")
+    if isinstance(packages, list):
+        out["packageAssignment"] = [_whole_package(p) for p in packages]
+    return out
+
+
+def _whole_package(package: Any) -> Any:
+    if not isinstance(package, Mapping):
+        return package
+    out = {k: as_integer(v) if k in ("shipmentID", "locationID") else v
+           for k, v in package.items()}
+    items = out.get("itemAssign")
+    if isinstance(items, list):
+        out["itemAssign"] = [
+            {k: as_integer(v) if k in ("orderItemID", "quantity") else v
+             for k, v in item.items()} if isinstance(item, Mapping) else item
+            for item in items
+        ]
+    return out
 
 
 def package_kind(package: Mapping[str, Any]) -> str:

@@ -1,0 +1,82 @@
+"""Fidelity to the vendors' published specs (issue 18): what a vendor accepts, the mock accepts.
+
+Each test names the numbered item of the issue it pins down.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from tests.conftest import ACME_ALL, SHOPATRON
+
+PP = "/pick-pack/acme"
+CM = "/customer-management/acme/contact-assignments"
+ASSIGN = "/api/v2/order/action/assign"
+JSON_ALL = {**ACME_ALL, "Content-Type": "application/json"}
+EVENT_HEADERS = {**JSON_ALL, "saas-token": "text"}
+SHOP_JSON = {**SHOPATRON, "Content-Type": "application/json"}
+
+LE_COMPANY = "123e06ecf0452c2d6c0b81390"
+LE_PUT = "612306ecf0452c2d6c0b82222"
+JANE = "612306ecf0452c2d6c0b81123"
+MAX = "111106ecf0452c2d6c0b81123"
+
+
+def post_raw(client: TestClient, path: str, body: bytes | str, headers: dict) -> Any:
+    content = body.encode() if isinstance(body, str) else body
+    return client.post(path, content=content, headers=headers)
+
+
+def event(event_id: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"eventId": event_id, "orderNumber": "123", "productId": "123",
+                            "unit": "H87", "timestamp": "2024-07-01T10:00:00.000Z",
+                            "site": "main"}
+    body.update(extra)
+    return body
+
+
+# --- item 2: whole numbers written as 1.0 are integers ------------------------------------
+
+def test_packed_amount_written_as_float_is_stored_and_answered_as_int(client: TestClient) -> None:
+    text = json.dumps(event("whole-1")).rstrip("}") + ', "packedAmount": 1.0, "pickedAmount": 2.0}'
+    r = post_raw(client, f"{PP}/events", text, EVENT_HEADERS)
+    assert r.status_code == 200, r.text
+    listed = client.get(f"{PP}/events", headers=ACME_ALL)
+    stored = next(e for e in listed.json() if e["eventId"] == "whole-1")
+    assert stored["packedAmount"] == 1 and stored["pickedAmount"] == 2
+    assert b'"packedAmount":1,' in listed.content and b'"packedAmountInPc":1,' in listed.content
+
+
+def test_fractional_amount_is_still_refused(client: TestClient) -> None:
+    r = client.post(f"{PP}/events", json=event("half", packedAmount=1.5), headers=EVENT_HEADERS)
+    assert r.status_code == 400
+    assert "body.packedAmount" in r.json()["detailInfo"]
+
+
+def test_version_written_as_float_locks_like_the_int(client: TestClient) -> None:
+    body = {"legalEntity": {"id": LE_PUT}, "customer": {"id": MAX}, "type": "CONTACT"}
+    assert client.put(f"{CM}/whole-version", json=body, headers=JSON_ALL).status_code == 201
+    stale = client.put(f"{CM}/whole-version", json={**body, "metadata": {"version": 2.0}},
+                       headers=JSON_ALL)
+    assert stale.status_code == 409
+    assert "is 2, the stored version is 1" in stale.json()["details"][0]
+    ok = client.put(f"{CM}/whole-version", json={**body, "metadata": {"version": 1.0}},
+                    headers=JSON_ALL)
+    assert ok.status_code == 204, ok.text
+    got = client.get(f"{CM}/whole-version", headers=ACME_ALL).content
+    assert b'"version":2' in got and b'"version":2.0' not in got
+
+
+def test_shopatron_ids_and_quantities_written_as_floats(client: TestClient) -> None:
+    body = ('{"orderID": 6543210.0, "sendEmails": false, "rectifyOrder": false, '
+            '"packageAssignment": [{"locationID": 1010.0, "shipmentStatus": "ASSIGNED", '
+            '"itemAssign": [{"orderItemID": 123456.0, "quantity": 1.0}]}]}')
+    r = post_raw(client, ASSIGN, body, SHOP_JSON)
+    assert r.status_code == 200, r.text
+    order = r.json()
+    assert order["orderID"] == 6543210 and b'"orderID":6543210,' in r.content
+    shipment = next(s for s in order["shipments"] if s["locationID"] == 1010)
+    assert shipment["items"] == [{"orderItemID": 123456, "quantity": 1}]
