@@ -169,7 +169,7 @@ CASES: tuple[Case, ...] = (
     Case("nan-literal", "Numbers", "NaN, which JSON does not have",
          "POST", SHOP, 400,
          '{"status":400,"code":5003,"error":"GENERIC_BAD_REQUEST","message":"Malformed JSON '
-         'at line 1, column 1: NaN is not a valid JSON value"',
+         'at line 1, column 12: NaN is not a valid JSON value"',
          SHOPATRON, b'{"orderID":NaN}'),
     Case("infinity-literal", "Numbers", "-Infinity, which JSON does not have",
          "POST", f"{PP}/events", 400, "-Infinity is not a valid JSON value",

@@ -33,8 +33,38 @@ def _position(doc: str, pos: int) -> tuple[int, int]:
     return line, column
 
 
+class _ConstantError(ValueError):
+    """NaN/Infinity met by the decoder; carries the token so its place can be found."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not a valid JSON value")
+        self.name = name
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON value")
+    raise _ConstantError(name)
+
+
+def _outside_strings(doc: str, token: str) -> int:
+    """Index of the first ``token`` not inside a string literal; 0 when absent.
+
+    The decoder reports no position for the constants it hands to its hook;
+    the document parsed fine up to there, so the first bare occurrence is it.
+    """
+    in_string = escaped = False
+    for index, char in enumerate(doc):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif doc.startswith(token, index):
+            return index
+    return 0
 
 
 def _parse_float(text: str) -> float:
@@ -105,6 +135,9 @@ def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise _explain(doc, err) from None
     except RecursionError:
         raise JSONError(f"nesting deeper than {max_depth} levels") from None
+    except _ConstantError as err:
+        line, column = _position(doc, _outside_strings(doc, err.name))
+        raise JSONError(str(err), line, column) from None
     except ValueError as err:  # from the hooks, or an integer with too many digits
         raise JSONError(str(err)) from None
     if not _depth_ok(value, max_depth):
