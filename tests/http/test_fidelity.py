@@ -80,3 +80,25 @@ def test_shopatron_ids_and_quantities_written_as_floats(client: TestClient) -> N
     assert order["orderID"] == 6543210 and b'"orderID":6543210,' in r.content
     shipment = next(s for s in order["shipments"] if s["locationID"] == 1010)
     assert shipment["items"] == [{"orderItemID": 123456, "quantity": 1}]
+
+
+# --- item 4: AUTOMATIC recalculation while a job runs ---------------------------------------
+
+def test_automatic_recalculation_skips_orders_a_running_job_covers(make_client) -> None:
+    """The client named no order: nothing to refuse; the busy order stays due."""
+    slow = make_client(job_delay=600)
+    assert slow.post(f"{PP}/events", json=event("busy-1"), headers=EVENT_HEADERS).status_code == 200
+    first = slow.post(f"{PP}/jobs/recalculations", json={"jobType": "AUTOMATIC"},
+                      headers=ACME_ALL).json()["jobId"]
+    running = slow.get(f"{PP}/jobs/recalculations/{first}", headers=ACME_ALL).json()
+    assert "123" in [o["orderId"] for o in running["orders"]]
+    assert slow.post(f"{PP}/events", json=event("busy-2"), headers=EVENT_HEADERS).status_code == 200
+    r = slow.post(f"{PP}/jobs/recalculations", json={"jobType": "AUTOMATIC"}, headers=ACME_ALL)
+    assert r.status_code == 200, r.text
+    second = slow.get(f"{PP}/jobs/recalculations/{r.json()['jobId']}", headers=ACME_ALL).json()
+    assert second["orders"] == []
+    manual = slow.post(f"{PP}/jobs/recalculations",
+                       json={"jobType": "MANUAL", "orderIds": ["123"]}, headers=ACME_ALL)
+    assert manual.status_code == 409
+    assert (f"body.orderIds: order '123' is already being recalculated by job '{first}'"
+            in manual.json()["detailInfo"])

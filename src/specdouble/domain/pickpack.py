@@ -177,9 +177,10 @@ def create_recalculation(
 ) -> dict[str, Any]:
     """Start a recalculation job; with ``finish`` it is stored already finished.
 
-    MANUAL takes the distinct ``order_ids`` (first occurrence order); AUTOMATIC
-    ignores them and takes the orders with packing events since their last
-    recalculation. 409 when a job still IN_PROGRESS covers one of the orders.
+    MANUAL takes the distinct ``order_ids`` (first occurrence order), 409 when
+    a job still IN_PROGRESS covers one of them. AUTOMATIC ignores them and takes
+    the orders with packing events since their last recalculation that no
+    running job covers ("finds orders that need recalculation").
     """
     if job_type not in JOB_TYPES:
         raise bad_request(
@@ -193,10 +194,14 @@ def create_recalculation(
                     "body.orderIds: required and non-empty when jobType is MANUAL",
                 )
             targets = list(dict.fromkeys(order_ids))
+            _refuse_running_overlap(tx, targets)
         else:
+            # The client named no order, so none can conflict: an order a running
+            # job covers is being recalculated already and stays due for the next job.
+            busy = _running_orders(tx)
             targets = [o["orderId"] for o in tx.values(ORDERS)
-                       if o.get("recalculationDue") and o.get("packingStatus") != CANCELLED]
-        _refuse_running_overlap(tx, targets)
+                       if o.get("recalculationDue") and o.get("packingStatus") != CANCELLED
+                       and o["orderId"] not in busy]
         job_id = _new_job_id(tx)
         for order_id in targets:
             order = tx.get(ORDERS, order_id)
@@ -333,6 +338,12 @@ def all_packed(order: Record) -> bool:
         e.get("packedCount", 0) + e.get("canceledCount", 0) >= e.get("totalCount", 0)
         for e in entries
     )
+
+
+def _running_orders(tx: Transaction) -> set[str]:
+    """Ids of the orders some IN_PROGRESS job covers."""
+    return {o["orderId"] for job in tx.values(JOBS) if job.get("jobStatus") == "IN_PROGRESS"
+            for o in job.get("orders", [])}
 
 
 def _refuse_running_overlap(tx: Transaction, targets: list[str]) -> None:
