@@ -102,3 +102,30 @@ def test_automatic_recalculation_skips_orders_a_running_job_covers(make_client) 
     assert manual.status_code == 409
     assert (f"body.orderIds: order '123' is already being recalculated by job '{first}'"
             in manual.json()["detailInfo"])
+
+
+# --- item 5: Shopatron totals of a fully cancelled order; backOrderReleaseDate as sent ----
+
+def test_fully_cancelled_order_totals_no_shipping(client: TestClient) -> None:
+    body = {"orderID": 123456, "sendEmails": False, "rectifyOrder": False,
+            "packageAssignment": [{"shipmentStatus": "CANCELLED", "itemAssign": [
+                {"orderItemID": 998887, "dispositionReason": "other",
+                 "dispositionOtherReason": "test"},
+                {"orderItemID": 7776665, "dispositionReason": "no_inventory"}]}]}
+    r = client.post(ASSIGN, json=body, headers=SHOPATRON)
+    assert r.status_code == 200, r.text
+    order = r.json()
+    assert order["orderStatus"] == "CANCELED"
+    assert (order["estimatedShipping"], order["customerTotalNet"], order["total"],
+            order["customerTotal"]) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_back_order_release_date_comes_back_as_sent(client: TestClient) -> None:
+    body = {"orderID": 6543210, "sendEmails": False, "rectifyOrder": False,
+            "packageAssignment": [{"shipmentStatus": "BACKORDER",
+                                   "backOrderReleaseDate": "2031-02-03T04:05:06.7+02:00",
+                                   "itemAssign": [{"orderItemID": 98765, "quantity": 1}]}]}
+    r = client.post(ASSIGN, json=body, headers=SHOPATRON)
+    assert r.status_code == 200, r.text
+    [back] = [s for s in r.json()["shipments"] if s["shipmentStatus"] == "BACKORDER"]
+    assert back["backOrderReleaseDate"] == "2031-02-03T04:05:06.7+02:00"

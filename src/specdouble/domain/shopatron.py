@@ -213,6 +213,8 @@ def refresh_order(order: Record) -> Record:
                if s["shipmentStatus"] in ACTIVE_SHIPMENT)
     subtotal = round(subtotal, 2)
     shipping = round(float(order.get("estimatedShipping", 0.0)), 2)
+    if all(i["quantity"] == i["canceledQuantity"] for i in order["items"]):
+        shipping = 0.0  # every item cancelled: nothing is left to ship
     order.update(
         subtotal=subtotal,
         customerSubtotal=subtotal,
@@ -502,7 +504,8 @@ def _apply_assign(
     _place(shipment, package, kind, where, locations, created)
     if kind == BACKORDER_KIND:
         shipment["shipmentStatus"] = BACKORDER
-        shipment["backOrderReleaseDate"] = iso_millis(parse_iso(package["backOrderReleaseDate"]))
+        # Echoed as sent: the Get Order structure documents no normalised form.
+        shipment["backOrderReleaseDate"] = package["backOrderReleaseDate"]
     else:
         status = package.get("shipmentStatus") or (READY if rectify else ASSIGNED)
         shipment["shipmentStatus"] = status
