@@ -6,12 +6,15 @@ Each test names the numbered item of the issue it pins down.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.testclient import TestClient
 
 from tests.conftest import ACME_ALL, SHOPATRON
 
+SPECS = Path(__file__).parents[2] / "specs"
 PP = "/pick-pack/acme"
 CM = "/customer-management/acme/contact-assignments"
 ASSIGN = "/api/v2/order/action/assign"
@@ -129,3 +132,68 @@ def test_back_order_release_date_comes_back_as_sent(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     [back] = [s for s in r.json()["shipments"] if s["shipmentStatus"] == "BACKORDER"]
     assert back["backOrderReleaseDate"] == "2031-02-03T04:05:06.7+02:00"
+
+
+# --- item 1: nothing stricter than the vendor's schema unless recorded ---------------------
+
+def test_mixin_schema_values_may_be_any_json(client: TestClient) -> None:
+    mixins = {"loyalty": {"url": "x"}, "flags": [1, 2], "plain": "https://example.com/s.json"}
+    body = {"legalEntity": {"id": LE_COMPANY}, "customer": {"id": JANE},
+            "metadata": {"mixins": mixins}}
+    r = client.post(CM, json=body, headers=JSON_ALL)
+    assert r.status_code == 201, r.text
+    got = client.get(f"{CM}/{r.json()['id']}", headers=ACME_ALL).json()
+    assert got["metadata"]["mixins"] == mixins
+
+
+def test_empty_strings_the_vendor_allows_are_accepted(client: TestClient) -> None:
+    r = client.post(f"{PP}/orders/123/assignees", headers=JSON_ALL,
+                    json={"id": "", "siteCode": "", "firstName": "", "lastName": ""})
+    assert r.status_code == 200, r.text
+    r = client.post(f"{PP}/events", json=event("", unit="", site=""),
+                    headers={**EVENT_HEADERS, "saas-token": ""})
+    assert r.status_code == 200, r.text
+    stored = [e for e in client.get(f"{PP}/events", headers=ACME_ALL).json()
+              if e["eventId"] == ""]
+    assert len(stored) == 1 and (stored[0]["unit"], stored[0]["site"]) == ("", "")
+    r = client.post(f"{PP}/jobs/recalculations", headers=JSON_ALL,
+                    json={"jobType": "MANUAL", "orderIds": [""]})
+    assert r.status_code == 200, r.text
+    job = client.get(f"{PP}/jobs/recalculations/{r.json()['jobId']}", headers=ACME_ALL).json()
+    assert job["orders"] == [{"orderId": "", "message": "Order not found",
+                              "jobOrderStatus": "FAILURE"}]
+
+
+def test_empty_reference_ids_are_unknown_not_malformed(client: TestClient) -> None:
+    r = client.post(CM, json={"legalEntity": {"id": ""}, "customer": {"id": JANE}},
+                    headers=JSON_ALL)
+    assert r.status_code == 404
+    assert r.json()["message"] == "The legal entity with the requested code does not exist."
+
+
+def test_paging_beyond_int32_is_an_empty_page(client: TestClient) -> None:
+    big = 2**31
+    r = client.get(CM, params={"pageSize": big}, headers=ACME_ALL)
+    assert r.status_code == 200 and len(r.json()) >= 2
+    r = client.get(CM, params={"pageNumber": big}, headers=ACME_ALL)
+    assert r.status_code == 200 and r.json() == []
+    r = client.get(f"{PP}/events", params={"pageNumber": big}, headers=ACME_ALL)
+    assert r.status_code == 200 and r.json() == []
+
+
+def test_any_routable_assignment_id_is_looked_up_but_put_needs_a_custom_id(
+    client: TestClient,
+) -> None:
+    for method in ("GET", "DELETE"):
+        r = client.request(method, f"{CM}/a.b", headers=ACME_ALL)
+        assert r.status_code == 404, r.text
+    body = {"legalEntity": {"id": LE_PUT}, "customer": {"id": MAX}, "type": "CONTACT"}
+    r = client.put(f"{CM}/a.b", json=body, headers=JSON_ALL)
+    assert r.status_code == 400
+    assert r.json()["details"][0].startswith("path.contactAssignmentId: 'a.b' does not match")
+
+
+def test_error_code_is_bounded_as_the_vendor_says() -> None:
+    spec = yaml.safe_load(SPECS.joinpath("emporix-customer-management.yaml").read_text())
+    code = spec["components"]["schemas"]["ErrorResponse"]["properties"]["code"]
+    assert (code["minimum"], code["maximum"]) == (100, 599)

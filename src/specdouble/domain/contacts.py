@@ -294,7 +294,7 @@ def _references(body: dict[str, Any]) -> tuple[str, str]:
     missing = [
         f"body.{name}.id: is required"
         for name, value in (("legalEntity", legal_entity_id), ("customer", customer_id))
-        if not value
+        if value is None
     ]
     if missing or legal_entity_id is None or customer_id is None:
         raise bad_request("The contact assignment is incomplete.", *missing)

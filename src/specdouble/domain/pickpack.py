@@ -270,7 +270,7 @@ def _refuse_cancelled(order: Record, field: str, what: str) -> None:
 def _event_record(event: dict[str, Any], user: str) -> Record:
     """The stored event: known fields only, amounts defaulted to 0, checked."""
     problems = [f"body.{key}: is required" for key in _EVENT_REQUIRED
-                if not isinstance(event.get(key), str) or not event.get(key)]
+                if not isinstance(event.get(key), str)]
     for key in _AMOUNTS:
         value = as_integer(event.get(key, 0))
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

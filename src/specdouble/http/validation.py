@@ -192,7 +192,8 @@ class AllErrorsParameterValidator(ParameterValidator):
 
     def _check(self, where: str, param: dict, value: t.Any) -> list[str]:
         name = param["name"]
-        if value is None or (value == "" and param.get("required")):
+        # An empty query or path value is no value; a header sent empty is present.
+        if value is None or (value == "" and where != "header" and param.get("required")):
             if param.get("required"):
                 return [f"{where}.{name}: is required"]
             return []
