@@ -197,3 +197,48 @@ def test_error_code_is_bounded_as_the_vendor_says() -> None:
     spec = yaml.safe_load(SPECS.joinpath("emporix-customer-management.yaml").read_text())
     code = spec["components"]["schemas"]["ErrorResponse"]["properties"]["code"]
     assert (code["minimum"], code["maximum"]) == (100, 599)
+
+
+# --- item 3: the vendor's full contact-assignment model -------------------------------------
+
+def test_generated_legal_entities_carry_the_full_model(client: TestClient) -> None:
+    listed = client.get(CM, params={"pageSize": 500}, headers=ACME_ALL).json()
+    members = [m for a in listed for m in a["legalEntity"].get("approvalGroup", [])
+               if "legalEntity" in m]
+    assert members, "no generated approval group"
+    for member in members:
+        assert set(member) >= {"id", "legalEntity", "customer", "type", "primary", "metadata"}
+        assert member["legalEntity"].keys() == {"id"}
+    assert any(a["legalEntity"].get("restrictions") for a in listed)
+
+
+def test_state_import_checks_the_full_legal_entity_model(client: TestClient) -> None:
+    state = client.get("/__admin/state/acme").json()
+    entities = state["collections"]["cm.legalEntities"]
+    entity = entities[LE_COMPANY]
+    entity["restrictions"] = ["US"]
+    entity["mixins"] = {"loyalty": {"tier": "gold"}}
+    entity["customerGroups"][0]["role"] = "b2b.role"
+    entity["entitiesAddresses"][0]["mixins"] = {"dock": {"gates": 3}}
+    entity["approvalGroup"] = [{"id": "627e06ecf0452c2d6c0b81311",
+                                "legalEntity": {"id": LE_COMPANY},
+                                "customer": {"id": "627e06ecf0452c2d6c0b81391", "name": "John"},
+                                "type": "PRIMARY", "primary": False,
+                                "metadata": {"version": 2}}]
+    assert client.put("/__admin/state/acme", json=state).status_code == 200
+    got = client.get(f"{CM}/627e06ecf0452c2d6c0b81311", headers=ACME_ALL).json()["legalEntity"]
+    assert got["restrictions"] == ["US"] and got["mixins"] == {"loyalty": {"tier": "gold"}}
+    assert got["approvalGroup"][0]["legalEntity"] == {"id": LE_COMPANY}
+
+    del entity["customerGroups"][0]["id"]
+    entity["entitiesAddresses"][0]["type"] = "GARAGE"
+    entity["accountLimit"] = {"currency": "EUR", "value": -1}
+    entity["approvalGroup"][0]["type"] = "OWNER"
+    r = client.put("/__admin/state/acme", json=state)
+    assert r.status_code == 400
+    where = f"collections.cm.legalEntities.{LE_COMPANY}"
+    details = r.json()["details"]
+    for field in ("customerGroups[0]: 'id' is a required", "entitiesAddresses[0].type",
+                  "accountLimit.value",
+                  "approvalGroup[0].type"):
+        assert any(d.startswith(f"{where}.{field}") for d in details), (field, details)
