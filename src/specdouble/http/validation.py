@@ -24,16 +24,21 @@ from connexion.validators import (
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Receive, Scope
 
-from specdouble.support.jsonparse import JSONError, parse_json
+from specdouble.data.validation import whole_numbers_are_integers
+from specdouble.support.jsonparse import JSONError, is_whole_number, parse_json
 
 
 def _int_range(low: int, high: int) -> t.Callable[[object], bool]:
     def check(value: object) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_whole_number(value):
             return True  # a type error, reported by `type`
-        return low <= value <= high
+        return low <= value <= high  # type: ignore[operator]
 
     return check
+
+
+_BODY_VALIDATOR = whole_numbers_are_integers(Draft4RequestValidator)
+_PARAMETER_VALIDATOR = whole_numbers_are_integers(Draft4Validator)
 
 
 FORMAT_CHECKER = FormatChecker()
@@ -55,7 +60,7 @@ def compiled(schema: dict, kind: str = "parameter") -> Draft4Validator:
     key = (id(schema), kind)
     entry = _VALIDATORS.get(key)
     if entry is None or entry[0] is not schema:
-        cls = Draft4RequestValidator if kind == "body" else Draft4Validator
+        cls = _BODY_VALIDATOR if kind == "body" else _PARAMETER_VALIDATOR
         entry = (schema, cls(schema, format_checker=FORMAT_CHECKER))
         _VALIDATORS[key] = entry
     return entry[1]
@@ -187,7 +192,8 @@ class AllErrorsParameterValidator(ParameterValidator):
 
     def _check(self, where: str, param: dict, value: t.Any) -> list[str]:
         name = param["name"]
-        if value is None or (value == "" and param.get("required")):
+        # An empty query or path value is no value; a header sent empty is present.
+        if value is None or (value == "" and where != "header" and param.get("required")):
             if param.get("required"):
                 return [f"{where}.{name}: is required"]
             return []
