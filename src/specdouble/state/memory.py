@@ -155,6 +155,7 @@ class MemoryStore:
         with self._locked(tenant):
             data = self._tenants.get(tenant)
             if data is None:
+                self._forget_lock(tenant)
                 raise KeyError(f"unknown tenant {tenant!r}")
             tx = _MemoryTransaction(tenant, data)
             yield tx
@@ -187,6 +188,10 @@ class MemoryStore:
         """Forget the tenant's records and its lock."""
         with self._locked(tenant):
             dropped = self._tenants.pop(tenant, None) is not None
-            with self._registry_lock:
-                self._locks.pop(tenant, None)
+            self._forget_lock(tenant)
             return dropped
+
+    def _forget_lock(self, tenant: str) -> None:
+        """Only while holding it: who waits on it then takes a new one (see ``_locked``)."""
+        with self._registry_lock:
+            self._locks.pop(tenant, None)
