@@ -43,6 +43,7 @@ from specdouble.state.base import (
     TransactionConflict,
     UnknownTenant,
 )
+from specdouble.state.packed import PackedTenant, unpacked
 from specdouble.support.jsonparse import dumps
 
 DEFAULT_PREFIX = "specdouble"
@@ -373,19 +374,19 @@ class RedisStore:
         pipe.incr(keys.version)
         pipe.execute()
 
-    def load_tenant(self, tenant: str, data: TenantData) -> None:
-        encoded = _encoded(data)
+    def load_tenant(self, tenant: str, data: TenantData | PackedTenant) -> None:
+        encoded = _encoded(unpacked(data))
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
             self._replace(pipe, keys, collections, tenant, encoded)
 
         self._atomically(tenant, work)
 
-    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+    def add_tenant(self, tenant: str, data: TenantData | PackedTenant) -> bool:
         """Every writer of a tenant bumps its WATCHed version key (a first write creates
         it), so of two processes adding the same tenant the second's EXEC fails, and
         on its retry it finds the tenant."""
-        encoded = _encoded(data)
+        encoded = _encoded(unpacked(data))
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
             if pipe.sismember(self._tenants_key, tenant):
