@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +67,76 @@ def test_handlers_build_no_error_bodies() -> None:
         text = path.read_text(encoding="utf-8")
         for shape in ('"detailInfo"', '"fault"', '"errorcode"'):
             assert shape not in text, f"{path.name} builds an error body"
+
+
+# --- import-linter: the layers and never-arrows of pyproject's [tool.importlinter] ---
+
+ROOT = PACKAGE.parents[1]
+
+
+def _tool(name: str) -> str:
+    """A console script of the environment running the tests."""
+    found = Path(sys.executable).parent / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+def lint_imports(cwd: Path, source: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    return subprocess.run(
+        [_tool("lint-imports"), "--no-logo", "--no-cache"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_import_contracts_are_kept() -> None:
+    result = lint_imports(ROOT, ROOT / "src")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_every_part_of_the_package_is_in_the_layers_contract() -> None:
+    """A new folder (or a new module of data/) must be placed in a layer, not left out."""
+    contract = next(c for c in _importlinter()["contracts"] if c["id"] == "layers")
+    named = {name.strip() for layer in contract["layers"]
+             for name in layer.replace("|", ":").split(":")}
+    parts = {p.stem for p in PACKAGE.iterdir()
+             if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    parts.discard("data")
+    parts |= {f"data.{p.stem}" for p in (PACKAGE / "data").iterdir()
+              if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    assert parts == named
+
+
+def _importlinter() -> dict[str, Any]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)["tool"]["importlinter"]
+
+
+# (file to write into, forbidden import, the contract that must catch it)
+VIOLATIONS = [
+    ("state/_bad.py", "import specdouble.http", "Layers, top to bottom"),
+    ("state/_bad.py", "import prance", "state/ knows no rules"),
+    ("domain/_bad.py", "import faker", "domain/ uses no Faker"),
+    ("world/_bad.py", "import starlette", "Nothing below http/ imports a web framework"),
+    ("support/_bad.py", "import specdouble.world", "support/ imports nothing else"),
+    ("query/_bad.py", "import specdouble.services", "never import a descriptor"),
+    ("http/middleware.py", "import specdouble.domain.pickpack", "never import a descriptor"),
+]
+
+
+@pytest.mark.parametrize(("where", "statement", "contract"), VIOLATIONS)
+def test_the_contracts_have_teeth(
+    tmp_path: Path, where: str, statement: str, contract: str
+) -> None:
+    """A copy of the package with one forbidden import added fails the check."""
+    source = tmp_path / "src"
+    shutil.copytree(PACKAGE, source / "specdouble",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = source / "specdouble" / where
+    before = target.read_text(encoding="utf-8") if target.exists() else ""
+    target.write_text(before + f"\n{statement}\n", encoding="utf-8")
+    result = lint_imports(tmp_path, source)
+    assert result.returncode != 0, result.stdout
+    broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
+    assert any(contract in line for line in broken), result.stdout
