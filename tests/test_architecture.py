@@ -140,3 +140,12 @@ def test_the_contracts_have_teeth(
     assert result.returncode != 0, result.stdout
     broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
     assert any(contract in line for line in broken), result.stdout
+
+
+def test_mypy_is_clean() -> None:
+    """``mypy`` with pyproject's [tool.mypy] finds no error in src/specdouble."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True,
+        timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

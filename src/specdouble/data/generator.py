@@ -30,6 +30,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from faker import Faker
@@ -300,14 +301,14 @@ class SchemaDataGenerator:
             if fmt in ("email", "idn-email"):
                 producers.append(lambda: _short_email(lo, hi, f))
         else:
-            producers += [lambda p=p: p(f, r) for p in faker_hints.string_hints(name)]
+            producers += [partial(p, f, r) for p in faker_hints.string_hints(name)]
         for pattern in eff["_patterns"]:
             producers += [
-                lambda pattern=pattern: generate_matching(pattern, r, min_length=lo, max_length=hi)
+                partial(generate_matching, pattern, r, min_length=lo, max_length=hi)
             ] * 3
         if fmt not in _FORMATS and not eff["_patterns"]:
             hinted = [p for p in faker_hints.string_hints(name)]
-            producers += [lambda p=p: _fit(p(f, r), lo, hi, f) for p in hinted]
+            producers += [partial(_fit_hint, p, f, r, lo, hi) for p in hinted]
             producers += [lambda: _fit(f.word(), lo, hi, f)] * 2
         last = ""
         for produce in producers:
@@ -499,6 +500,14 @@ def _fit(text: str, lo: int, hi: int | None, faker: Faker) -> str:
     if len(text) < lo:
         text += faker.lexify("?" * (lo - len(text)))
     return text
+
+
+def _fit_hint(
+    hint: faker_hints.StringProducer, faker: Faker, rng: random.Random,
+    lo: int, hi: int | None,
+) -> str:
+    """A hinted value cut or padded to the allowed length."""
+    return _fit(hint(faker, rng), lo, hi, faker)
 
 
 def _short_email(lo: int, hi: int | None, faker: Faker) -> str:

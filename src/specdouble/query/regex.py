@@ -64,7 +64,7 @@ def _compile_stdlib(pattern: str) -> Callable[[str], bool]:
 
 def _is_linear(pattern: str) -> bool:
     """Conservative check on the stdlib parse tree: no nested risky constructs."""
-    from re import _parser  # type: ignore[attr-defined]
+    from re import _parser
 
     def walk(items: Any, in_repeat: bool) -> bool:
         for op, arg in items:

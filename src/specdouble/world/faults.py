@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -226,7 +226,7 @@ class FaultRules:
         return len(self.shared.items(self.TABLE))
 
     def pick(self, operation_id: str | None, method: str, path: str, tenant: str | None,
-             among: list[FaultRule] | None = None) -> FaultRule | None:
+             among: Sequence[FaultRule] | None = None) -> FaultRule | None:
         """The rule to apply to this request (counted down), or None.
 
         ``among``: the :meth:`definitions` the caller read already (one read per request).
