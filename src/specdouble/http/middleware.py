@@ -207,7 +207,7 @@ _SLASHED = ("/", "/__admin/")
 class NoSlashRedirectMiddleware:
     """A path with a trailing slash is an unknown path: a JSON 404, never a 307.
 
-    Connexion's router would redirect ``/pick-pack/acme/events/`` to the path
+    Connexion's router would redirect ``/<service>/acme/events/`` to the path
     without the slash, an answer no spec declares; the real APIs have no such
     paths. The documentation pages (``/docs/<spec>/``) and the console
     (``/__admin/``) keep their slash.
