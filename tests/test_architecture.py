@@ -193,3 +193,13 @@ def test_generic_modules_name_no_vendor(path: Path) -> None:
             line = line.replace(name, "")
         found += [f"{relative}:{number}: {line.strip()}" for _ in VENDOR.finditer(line)][:1]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in files("http") if p.name != "__init__.py"],
+    ids=lambda p: p.relative_to(PACKAGE).as_posix(),
+)
+def test_every_http_module_speaks_http(path: Path) -> None:
+    """A module without Connexion, Starlette or uvicorn belongs to a layer below http/."""
+    web = {n for n in imports(path) if n.split(".")[0] in {"connexion", "starlette", "uvicorn"}}
+    assert web, f"{path.relative_to(PACKAGE)} imports no web framework: move it below http/"
