@@ -293,8 +293,8 @@ _LOCALIZED = {"name", "names", "title", "description", "label", "localizedname",
 def map_keys(name: str | None) -> list[str] | None:
     """Keys for a free-form map, when its name says what they are.
 
-    Emporix localizes ``name``/``description`` as ``{"en": ..., "de": ...}``;
-    such maps get language codes instead of random words.
+    APIs that localize ``name``/``description`` as ``{"en": ..., "de": ...}``
+    get language codes as keys of such maps instead of random words.
     """
     if name and split(name)[1] in _LOCALIZED:
         return LANGUAGES

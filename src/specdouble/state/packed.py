@@ -41,7 +41,7 @@ class PackedTenant:
 
 
 def unpack_collection(packed: bytes) -> dict[str, Record]:
-    return orjson.loads(zlib.decompress(packed))  # type: ignore[no-any-return]
+    return orjson.loads(zlib.decompress(packed))
 
 
 def unpacked(data: TenantData | PackedTenant) -> TenantData:

@@ -238,7 +238,8 @@ class RedisStore:
         self._tenants_key = f"{prefix}:tenants"
         # One quick retry rebuilds a pooled connection that died with a Redis restart;
         # more would only make an outage slower to report.
-        self._client = client or redis.Redis.from_url(
+        # redis-py types each command as sync-or-async (Awaitable[T] | T): untyped here.
+        self._client: Any = client or redis.Redis.from_url(
             url, socket_connect_timeout=timeout, socket_timeout=timeout,
             retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError],
         )
@@ -394,7 +395,7 @@ class RedisStore:
             self._replace(pipe, keys, collections, tenant, encoded)
             return True
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def export_tenant(self, tenant: str) -> TenantData:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> TenantData:
@@ -412,7 +413,7 @@ class RedisStore:
                 out[name] = {k.decode(): decode(records[k]) for k in order}
             return out
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def drop_tenant(self, tenant: str) -> bool:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
@@ -425,7 +426,7 @@ class RedisStore:
             pipe.execute()
             return True
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def flush(self) -> None:
         """Delete every key under this store's prefix (tests, a fresh start)."""

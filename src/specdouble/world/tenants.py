@@ -79,11 +79,11 @@ def start_data(runtime: Runtime, tenant: str) -> TenantData | PackedTenant:
     themselves for the few default ones.
     """
     if tenant in runtime.start_state:
-        return runtime.start_state[tenant]  # type: ignore[no-any-return]
+        return runtime.start_state[tenant]
     key = (tenant, seed_of(runtime, tenant))
     kept = runtime.seeded.get(key)
     if kept is not None:
-        return kept  # type: ignore[no-any-return]
+        return kept
     data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
                        specs=runtime.specs)
     if is_default(runtime, tenant):
@@ -128,7 +128,7 @@ def _under_lease(runtime: Runtime, work: Callable[[], None], done: Callable[[], 
 
 
 def _world_mark(runtime: Runtime) -> dict[str, Any] | None:
-    return runtime.shared.get(WORLD, SEEDED)  # type: ignore[no-any-return]
+    return runtime.shared.get(WORLD, SEEDED)
 
 
 def restore(runtime: Runtime, tenant: str,
