@@ -14,8 +14,9 @@ from specdouble.support.settings import Settings
 
 BEFORE_CHECK = ["ServerErrorMiddleware", "RuntimeMiddleware", "JournalMiddleware"]
 AFTER_CHECK = [
-    "CORSMiddleware",
+    "SplitCORSMiddleware",
     "BodyLimitMiddleware",
+    "ContentTypeMiddleware",
     "ExceptionMiddleware",
     "AdminGuardMiddleware",
     "FaultMiddleware",
