@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import schemathesis
+
 from tests.contract import all_checks, load_schema
 
 # Schema-valid requests the admin API refuses by its rules (described in the spec):
@@ -24,7 +29,12 @@ RULE_REFUSALS = [
     )
 ]
 
-admin = load_schema("admin", operations=RULE_REFUSALS)
+@pytest.fixture(scope="module")
+def admin_schema() -> Any:
+    return load_schema("admin", operations=RULE_REFUSALS)
+
+
+admin = schemathesis.pytest.from_fixture("admin_schema")
 
 
 @admin.parametrize()

@@ -13,6 +13,7 @@ import zlib
 from typing import Any
 
 import hypothesis.strategies as st
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
@@ -59,7 +60,13 @@ schemathesis.openapi.format("emporix-query", QUERIES)
 HEADERS = {"Authorization": "Bearer acme-all"}
 
 
-cm = load_schema("emporix-customer-management", headers=HEADERS, parameters={"path.tenant": "acme"})
+@pytest.fixture(scope="module")
+def cm_schema() -> Any:
+    return load_schema("emporix-customer-management", headers=HEADERS,
+                       parameters={"path.tenant": "acme"})
+
+
+cm = schemathesis.pytest.from_fixture("cm_schema")
 
 
 @cm.parametrize()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import schemathesis
+
 from tests.contract import all_checks, load_schema
 
 # Schema-valid requests these operations refuse by documented business rules, so
@@ -15,12 +20,17 @@ RULE_REFUSALS = [
     for op in ("createEvent", "addAssignee", "createRecalculation")
 ]
 
-pickpack = load_schema(
-    "emporix-pick-pack",
-    headers={"Authorization": "Bearer acme-all", "saas-token": "text"},
-    parameters={"path.tenant": "acme"},
-    operations=RULE_REFUSALS,
-)
+@pytest.fixture(scope="module")
+def pickpack_schema() -> Any:
+    return load_schema(
+        "emporix-pick-pack",
+        headers={"Authorization": "Bearer acme-all", "saas-token": "text"},
+        parameters={"path.tenant": "acme"},
+        operations=RULE_REFUSALS,
+    )
+
+
+pickpack = schemathesis.pytest.from_fixture("pickpack_schema")
 
 
 @pickpack.parametrize()
@@ -30,12 +40,17 @@ def test_pickpack_conforms(case) -> None:
 
 # issueToken: the form may omit client_id/client_secret (they can come by HTTP Basic), so a
 # schema-valid form without them and without Basic is refused 400 invalid_request.
-oauth = load_schema(
-    "emporix-oauth",
-    operations=[{"include-operation-id": "issueToken",
-                 "checks": {"positive_data_acceptance": {
-                     "expected-statuses": ["2xx", "400", "401", "403"]}}}],
-)
+@pytest.fixture(scope="module")
+def oauth_schema() -> Any:
+    return load_schema(
+        "emporix-oauth",
+        operations=[{"include-operation-id": "issueToken",
+                     "checks": {"positive_data_acceptance": {
+                         "expected-statuses": ["2xx", "400", "401", "403"]}}}],
+    )
+
+
+oauth = schemathesis.pytest.from_fixture("oauth_schema")
 
 
 @oauth.parametrize()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
+
+import pytest
+import schemathesis
 
 from tests.contract import all_checks, load_schema
 
@@ -21,7 +25,12 @@ RULE_REFUSALS = [
 BEARER = {"Authorization": "Bearer shopatron-test"}
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"acme-api-key:acme-api-secret").decode()}
 
-order = load_schema("shopatron-order", operations=RULE_REFUSALS)
+@pytest.fixture(scope="module")
+def order_schema() -> Any:
+    return load_schema("shopatron-order", operations=RULE_REFUSALS)
+
+
+order = schemathesis.pytest.from_fixture("order_schema")
 
 
 @order.parametrize()
@@ -29,7 +38,12 @@ def test_shopatron_order_conforms(case) -> None:
     case.call_and_validate(headers=BEARER, checks=all_checks())
 
 
-oauth = load_schema("shopatron-oauth")
+@pytest.fixture(scope="module")
+def oauth_schema() -> Any:
+    return load_schema("shopatron-oauth")
+
+
+oauth = schemathesis.pytest.from_fixture("oauth_schema")
 
 
 @oauth.parametrize()
