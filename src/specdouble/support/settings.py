@@ -44,6 +44,12 @@ class Settings:
     # so several mock instances can share one Redis.
     state_url: str | None = None
     state_prefix: str = DEFAULT_STATE_PREFIX
+    # The request path: "compiled" (the engine, Connexion for what it declines)
+    # or "connexion" (every request through the Connexion stack).
+    engine: str = "compiled"
+    # Send each request the compiled path serves through both paths and log
+    # any difference (tests fail on one).
+    differential: bool = False
 
     @property
     def base_url(self) -> str:
