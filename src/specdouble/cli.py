@@ -165,6 +165,15 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("check-responses", False, _flag),
                        help="check every answer against its spec; violations are logged and "
                             "marked in the journal (costs speed; default: off)")
+    serve.add_argument("--engine", choices=["compiled", "connexion"],
+                       default=default("engine", "compiled"),
+                       help="request path: 'compiled' serves mocked operations in one pass and "
+                            "leaves the rest to Connexion; 'connexion' sends every request "
+                            "through the Connexion stack (default: %(default)s)")
+    serve.add_argument("--differential", action="store_true",
+                       default=default("differential", False, _flag),
+                       help="serve each compiled-path request through Connexion too and log "
+                            "any difference (diagnosis; not for concurrent writers)")
     serve.add_argument("--log-level", default=default("log-level", "warning"),
                        choices=["critical", "error", "warning", "info", "debug"],
                        help="server log level (default: %(default)s)")
@@ -187,7 +196,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         admin_token=args.admin_token or None, journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state, state_url=args.state_url or None,
-        state_prefix=args.state_prefix,
+        state_prefix=args.state_prefix, engine=args.engine, differential=args.differential,
     )
 
 
