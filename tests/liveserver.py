@@ -25,6 +25,7 @@ import uvicorn
 from connexion import AsyncApp
 
 from specdouble.http.app import create_app
+from specdouble.http.server import connection_limits
 from specdouble.support.settings import Settings
 
 START_TIMEOUT = 30.0
@@ -42,7 +43,7 @@ def live_server(settings: Settings) -> Iterator[Live]:
     """Serve ``create_app(settings)`` on 127.0.0.1 until the block exits."""
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical",
-                            lifespan="off", backlog=1024)
+                            lifespan="off", backlog=1024, **connection_limits(settings))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="specdouble-live", daemon=True)
     thread.start()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
-from specdouble.cli import build_parser, main, settings_from
+from specdouble.cli import build_parser, main, refusal, settings_from
 
 
 def parse(argv: list[str], env: dict[str, str] | None = None):
@@ -70,7 +71,7 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_missing_auth_fixture_is_a_clear_error(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--fixtures", str(tmp_path), "--port", "0"], {}) == 1
+    assert main(["serve", "--fixtures", str(tmp_path), "--port", "0"], {}) == 2  # bad input
     assert "auth.yaml" in capsys.readouterr().err
 
 
@@ -93,3 +94,86 @@ def test_workers_on_an_unreachable_redis_stop_before_any_worker_starts(
 
 def test_workers_default_is_one() -> None:
     assert build_parser({}).parse_args(["serve"]).workers == 1
+
+
+# --- clear errors: one line naming the variable or flag, exit 2, before anything starts ---
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["serve", "--help"], ["serve"]])
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SPECDOUBLE_PORT", "abc"), ("SPECDOUBLE_LOG_LEVEL", "verbose"),
+    ("SPECDOUBLE_MAX_BODY", "lots"), ("SPECDOUBLE_SEED", "x"),
+    ("SPECDOUBLE_CHECK_RESPONSES", "maybe"), ("SPECDOUBLE_FAULTS", "/no/such/faults.yaml"),
+])
+def test_a_bad_variable_is_one_line_naming_it(argv: list[str], variable: str, value: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv, {variable: value})
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"specdouble: error: {variable}=")
+    assert "Traceback" not in err
+
+
+def test_every_bad_variable_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser({"SPECDOUBLE_PORT": "abc", "SPECDOUBLE_LOG_LEVEL": "verbose"})
+    err = capsys.readouterr().err
+    assert "SPECDOUBLE_PORT=" in err and "SPECDOUBLE_LOG_LEVEL=" in err
+
+
+def test_log_level_from_the_environment_is_checked_and_used() -> None:
+    assert build_parser({"SPECDOUBLE_LOG_LEVEL": "debug"}).parse_args(["serve"]).log_level == (
+        "debug")
+
+
+def test_port_abc_says_invalid_port(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "abc"], {})
+    assert exited.value.code == 2
+    assert "argument --port: invalid port 'abc'" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_found_before_seeding(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import specdouble.http.app
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("the world was built although the port is taken")
+
+    monkeypatch.setattr(specdouble.http.app, "build_runtime", no_build)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)], {}) == 1
+    assert capsys.readouterr().err == f"specdouble: cannot start: port {port} is in use\n"
+
+
+def test_specs_that_match_no_service_stop_the_start(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "petstore.yaml").write_text("openapi: 3.0.3\n")
+    assert main(["serve", "--port", "0", "--specs", str(tmp_path)], {}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("specdouble: cannot start:") and str(tmp_path) in err
+    assert "emporix-pick-pack.yaml" in err and "shopatron-order.yaml" in err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "mock.example"])
+def test_a_non_loopback_host_needs_an_admin_token(host: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", host], {}) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--host {host}" in err and "--admin-token" in err
+
+
+@pytest.mark.parametrize(("argv", "env"), [
+    (["serve", "--host", "0.0.0.0", "--admin-token", "s3cret"], {}),
+    (["serve", "--host", "0.0.0.0"], {"SPECDOUBLE_ADMIN_TOKEN": "s3cret"}),
+    (["serve", "--host", "0.0.0.0", "--allow-no-admin-token"], {}),
+    (["serve", "--host", "0.0.0.0"], {"SPECDOUBLE_ALLOW_NO_ADMIN_TOKEN": "1"}),
+    (["serve", "--host", "::1"], {}), (["serve", "--host", "localhost"], {}),
+    (["serve", "--host", "127.0.0.2"], {}),
+])
+def test_a_token_the_opt_out_or_loopback_may_start(argv: list[str], env: dict[str, str]) -> None:
+    assert refusal(build_parser(env).parse_args(argv)) is None

@@ -28,8 +28,12 @@ def test_readme_command_serves() -> None:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        banner = process.stdout.readline() if process.stdout else ""
-        assert f"http://127.0.0.1:{port}" in banner
+        assert process.stdout is not None
+        # one line per start stage, then the banner with the URL
+        lines = [process.stdout.readline() for _ in range(3)]
+        assert [line.split(":")[1].strip() for line in lines[:2]] == ["specs loaded",
+                                                                       "tenants seeded"]
+        assert f"serving on http://127.0.0.1:{port}" in lines[2]
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:

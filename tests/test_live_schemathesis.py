@@ -206,7 +206,9 @@ def served() -> Iterator[str]:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        banner = process.stdout.readline() if process.stdout else ""
+        banner = "-"  # the start stages come first, then the banner
+        while process.stdout and banner and "serving on" not in banner:
+            banner = process.stdout.readline()
         assert base in banner, banner
         deadline = time.monotonic() + 60
         while True:

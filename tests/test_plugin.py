@@ -239,3 +239,54 @@ def test_url_option_uses_a_running_server(pytester: pytest.Pytester,
     pytester.makeini("[pytest]\nspecdouble_url = " + specdouble.url + "\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_port_option_and_seed_and_port_markers(pytester: pytest.Pytester) -> None:
+    port, marked_port = _free_port(), _free_port()
+    pytester.makepyfile(test_choices=textwrap.dedent(f'''
+        import pytest
+
+        def test_ini_port(specdouble, specdouble_server):
+            assert specdouble is specdouble_server
+            assert specdouble.url == "http://127.0.0.1:{port}"
+            assert specdouble.health()["seed"] != 11
+
+        @pytest.mark.specdouble(seed=11)
+        def test_seed_marker(specdouble, specdouble_server):
+            assert specdouble.health()["seed"] == 11
+            assert specdouble is not specdouble_server
+
+        @pytest.mark.specdouble(seed=11)
+        def test_same_seed_same_server(specdouble):
+            assert specdouble.health()["seed"] == 11
+            assert specdouble.journal() == []  # reset like any other
+
+        @pytest.mark.specdouble(port={marked_port})
+        def test_port_marker(specdouble):
+            assert specdouble.url == "http://127.0.0.1:{marked_port}"
+    '''))
+    pytester.makeini(f"[pytest]\nspecdouble_port = {port}\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
+def test_a_taken_port_option_says_so(pytester: pytest.Pytester) -> None:
+    import socket
+
+    pytester.makepyfile(test_taken="def test_any(specdouble):\n    pass\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                               "--specdouble-port", str(port))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*port {port} is in use*"])

@@ -96,3 +96,40 @@ def test_redis_killed_mid_traffic_leaves_no_half_written_change(tmp_path: Any) -
 
             assert picked(after) - picked(before) == landed
 
+
+
+def test_writes_acknowledged_after_an_empty_redis_returns_are_kept(tmp_path: Any) -> None:
+    """Redis without persistence killed and started again (empty) under four workers:
+    every request that finds the default tenant missing used to seed it again over
+    writes already acknowledged. Each 200 after the restart must be found afterwards,
+    and the loss is recorded once."""
+    redis = RedisServer(redis_binary(), directory=str(tmp_path))  # no persistence
+    redis.start()
+    with ExitStack() as stack:
+        stack.callback(redis.stop)
+        servers = stack.enter_context(served("--workers", str(WORKERS), "--state-url", redis.url,
+                                             "--state-prefix", "lost"))
+        with httpx.Client(base_url=servers, timeout=TIMEOUT) as admin:
+            order = next(o for o in collections(admin)["pickpack.orders"].values()
+                         if o.get("packingStatus") != "CANCELLED" and o.get("entries"))
+
+            def events(tag: str, count: int) -> list[tuple[str, str, dict[str, Any]]]:
+                return [("POST", "/pick-pack/acme/events", {"headers": EVENT_HEADERS, "json": {
+                    "eventId": f"{tag}-{i:04d}", "orderNumber": order["orderId"],
+                    "productId": order["entries"][0]["productId"], "unit": "H87",
+                    "timestamp": "2031-01-01T00:00:00.000Z", "site": "main",
+                    "pickedAmount": 1, "packedAmount": 0}}) for i in range(count)]
+
+            assert {r.status_code for r in fire(servers, events("before", 40))} == {200}
+            redis.stop()  # SIGKILL: everything it held is gone
+            redis.start()
+            after = fire(servers, events("after", PARALLEL))
+            acknowledged = {f"after-{i:04d}" for i, r in enumerate(after)
+                            if r.status_code == 200}
+            stored = {e["eventId"] for e in collections(admin)["pickpack.events"].values()}
+            lost = sorted(acknowledged - stored)
+            assert len(acknowledged) == PARALLEL and not lost, lost
+            assert not {e for e in stored if e.startswith("before-")}  # Redis lost them
+            health = admin.get("/__admin/health").json()
+            (loss,) = health["worldLosses"]
+            assert loss["restored"] == ["acme", "globex"] and loss["worldSeededAt"]

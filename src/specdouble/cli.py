@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from specdouble import __version__
@@ -21,12 +21,19 @@ from specdouble.support.settings import (
     DEFAULT_JOURNAL_BODY_LIMIT,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
     DEFAULT_PORT,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_STATE_PREFIX,
+    DEFAULT_STATE_TIMEOUT,
     Settings,
+    is_loopback,
 )
+from specdouble.support.terminal import Console
 
 ENV_PREFIX = "SPECDOUBLE_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 DESCRIPTION = """\
 specdouble: a stateful mock of the Emporix Pick-pack, Emporix Customer
@@ -45,23 +52,46 @@ shopatron-test (Shopatron). GET / lists the services, their specs and docs.
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
 def _port(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number 0..65535, got {text}")
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: a port is a number 0..65535")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}") from None
+    if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
@@ -79,15 +109,52 @@ def _existing_file(text: str) -> Path:
     return path
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
 def _flag(text: str) -> bool:
-    return text.strip().lower() in {"1", "true", "yes", "on"}
+    value = text.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise argparse.ArgumentTypeError(f"must be one of 1/true/yes/on or 0/false/no/off, "
+                                         f"got {text!r}")
+    return value in _TRUE
+
+
+def _log_level(text: str) -> str:
+    if text not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from "
+                                         f"{', '.join(LOG_LEVELS)})")
+    return text
+
+
+class _Environment:
+    """Defaults from ``SPECDOUBLE_*`` variables, checked like the flags they stand for.
+
+    Every bad value is collected (not raised on the spot), so the parser can
+    refuse them all, one line each naming the variable, before anything else
+    runs, ``--help`` and ``--version`` included.
+    """
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.errors: list[str] = []
+
+    def __call__(self, name: str, fallback: object, convert: Callable[[str], object] = str
+                 ) -> object:
+        variable = ENV_PREFIX + name.upper().replace("-", "_")
+        raw = self.env.get(variable)
+        if raw is None:
+            return fallback
+        try:
+            return convert(raw)
+        except argparse.ArgumentTypeError as err:
+            self.errors.append(f"{variable}={raw!r}: {err}")
+            return fallback
 
 
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
-    def default(name: str, fallback: object, convert: object = str) -> object:
-        raw = env.get(ENV_PREFIX + name.upper().replace("-", "_"))
-        return fallback if raw is None else convert(raw)  # type: ignore[operator]
-
+    """The parser, its defaults taken from ``env``; a bad variable exits 2 here."""
+    default = _Environment(env)
     parser = argparse.ArgumentParser(
         prog="specdouble", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -102,7 +169,7 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        help="interface to bind (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=default("port", DEFAULT_PORT, _port),
                        help="port to bind, 0 for any free one (default: %(default)s)")
-    serve.add_argument("--seed", type=int, default=default("seed", DEFAULT_SEED, int),
+    serve.add_argument("--seed", type=_int, default=default("seed", DEFAULT_SEED, _int),
                        help="seed of all generated data; same seed, same data "
                             "(default: %(default)s)")
     serve.add_argument("--fixtures", type=_existing_dir,
@@ -118,6 +185,21 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("max-body", DEFAULT_MAX_BODY, _positive_int),
                        help="largest request body in bytes; larger is 413 "
                             "(default: %(default)s)")
+    serve.add_argument("--max-header-bytes", type=_positive_int, metavar="BYTES",
+                       default=default("max-header-bytes", DEFAULT_MAX_HEADER_BYTES,
+                                       _positive_int),
+                       help="largest request line plus headers in bytes; larger is 431 "
+                            "(default: %(default)s)")
+    serve.add_argument("--read-timeout", type=_positive_float, metavar="SECONDS",
+                       default=default("read-timeout", DEFAULT_READ_TIMEOUT, _positive_float),
+                       help="seconds a client may take to send its headers, or between two "
+                            "parts of its body; then 408 and the connection is closed "
+                            "(default: %(default)s)")
+    serve.add_argument("--max-connections", type=_positive_int, metavar="N",
+                       default=default("max-connections", DEFAULT_MAX_CONNECTIONS,
+                                       _positive_int),
+                       help="open connections per worker; a request beyond is answered 503 "
+                            "(default: %(default)s)")
     serve.add_argument("--job-delay", type=_non_negative_float,
                        default=default("job-delay", 0.0, _non_negative_float),
                        help="seconds a pick-pack recalculation job stays IN_PROGRESS "
@@ -130,6 +212,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     admin.add_argument("--admin-token", metavar="TOKEN", default=default("admin-token", None),
                        help="require 'Authorization: Bearer TOKEN' on /__admin and accept it "
                             "from any address (default: no token, loopback clients only)")
+    admin.add_argument("--admin-cors-origin", action="append", dest="admin_cors_origins",
+                       metavar="ORIGIN",
+                       help="origin whose web pages may call /__admin (CORS); repeat for several "
+                            "(default: none: the admin API answers no other origin)")
     admin.add_argument("--journal-size", type=_positive_int, metavar="N",
                        default=default("journal-size", DEFAULT_JOURNAL_SIZE, _positive_int),
                        help="requests kept in the journal; older ones are dropped "
@@ -156,6 +242,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                         default=default("state-prefix", DEFAULT_STATE_PREFIX),
                         help="prefix of every Redis key, so several mocks can share one Redis "
                              "(default: %(default)s)")
+    shared.add_argument("--state-timeout", type=_positive_float, metavar="SECONDS",
+                        default=default("state-timeout", DEFAULT_STATE_TIMEOUT, _positive_float),
+                        help="how long a request waits on an unreachable Redis before its "
+                             "documented 500 (default: %(default)s)")
     shared.add_argument("--workers", type=_positive_int, metavar="N",
                         default=default("workers", 1, _positive_int),
                         help="server processes on the one port (default: %(default)s). More "
@@ -174,50 +264,89 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("differential", False, _flag),
                        help="serve each compiled-path request through Connexion too and log "
                             "any difference (diagnosis; not for concurrent writers)")
-    serve.add_argument("--log-level", default=default("log-level", "warning"),
-                       choices=["critical", "error", "warning", "info", "debug"],
+    serve.add_argument("--log-level", default=default("log-level", "warning", _log_level),
+                       type=_log_level, metavar="{" + ",".join(LOG_LEVELS) + "}",
                        help="server log level (default: %(default)s)")
     serve.add_argument("--access-log", action="store_true",
                        default=default("access-log", False, _flag),
-                       help="log every request")
+                       help="uvicorn's access log line for every request")
+    serve.add_argument("--log-requests", action="store_true",
+                       default=default("log-requests", False, _flag),
+                       help="one concise line per mocked request: method, path, tenant, "
+                            "operation, status, time, and the validation error or fault "
+                            "(coloured on a terminal)")
+    admin.add_argument("--allow-no-admin-token", action="store_true",
+                       default=default("allow-no-admin-token", False, _flag),
+                       help="start on a non-loopback --host without --admin-token (the admin "
+                            "API then answers loopback clients only)")
+    for problem in default.errors:
+        print(f"specdouble: error: {problem}", file=sys.stderr)
+    if default.errors:
+        raise SystemExit(2)
     return parser
 
 
+def _origins(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list of origins from the environment."""
+    raw = env.get(ENV_PREFIX + name) or ""
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    origins = args.cors_origins
-    if not origins:
-        raw = env.get(ENV_PREFIX + "CORS_ORIGIN")
-        origins = [o.strip() for o in raw.split(",") if o.strip()] if raw else ["*"]
+    origins = args.cors_origins or _origins(env, "CORS_ORIGIN") or ["*"]
+    admin_origins = args.admin_cors_origins or _origins(env, "ADMIN_CORS_ORIGIN")
     return Settings(
         host=args.host, port=args.port, seed=args.seed, fixtures_dir=args.fixtures,
         specs_dir=args.specs, cors_origins=tuple(origins), max_body=args.max_body,
+        max_header_bytes=args.max_header_bytes, read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
         job_delay=args.job_delay, strict_saas_token=args.strict_saas_token,
         check_responses=args.check_responses,
-        admin_token=args.admin_token or None, journal_size=args.journal_size,
+        admin_token=args.admin_token or None, admin_cors_origins=tuple(admin_origins),
+        journal_size=args.journal_size,
         journal_body_limit=args.journal_body_limit, faults_file=args.faults,
         state_file=args.state, state_url=args.state_url or None,
-        state_prefix=args.state_prefix, engine=args.engine, differential=args.differential,
+        state_prefix=args.state_prefix, state_timeout=args.state_timeout,
+        log_requests=args.log_requests,
+        engine=args.engine, differential=args.differential,
     )
 
 
+def refusal(args: argparse.Namespace) -> str | None:
+    """Why these options must not start a server (checked before anything starts), or None."""
+    if args.workers > 1 and not args.state_url:
+        return (f"--workers {args.workers} needs --state-url: the memory state is per "
+                "process, so each worker would be a world of its own; keep the state in "
+                "Redis (--state-url redis://127.0.0.1:6379/0)")
+    if not (args.admin_token or args.allow_no_admin_token or is_loopback(args.host)):
+        return (f"--host {args.host} is reachable from other machines: set --admin-token "
+                "(SPECDOUBLE_ADMIN_TOKEN) to guard /__admin, or pass --allow-no-admin-token "
+                "to serve it to loopback clients only")
+    return None
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Exit status 2 for bad input (flags, variables, files), 1 when the machine says no."""
     env = os.environ if env is None else env
     parser = build_parser(env)
     args = parser.parse_args(argv)
     if args.command != "serve":
         parser.print_help()
         return 2
-    if args.workers > 1 and not args.state_url:
-        print(f"specdouble: cannot start: --workers {args.workers} needs --state-url: the "
-              "memory state is per process, so each worker would be a world of its own; "
-              "keep the state in Redis (--state-url redis://127.0.0.1:6379/0)", file=sys.stderr)
+    refused = refusal(args)
+    if refused:
+        print(f"specdouble: cannot start: {refused}", file=sys.stderr)
         return 2
     settings = settings_from(args, env)
     try:
-        from specdouble.http.server import serve
+        from specdouble.http.server import CannotBind, serve
 
-        serve(settings, args.log_level, args.access_log, args.workers)
-    except (FileNotFoundError, ValueError, StoreUnavailable) as err:
+        serve(settings, args.log_level, args.access_log, args.workers,
+              console=Console(sys.stdout))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"specdouble: cannot start: {err}", file=sys.stderr)
+        return 2
+    except (StoreUnavailable, CannotBind) as err:
         print(f"specdouble: cannot start: {err}", file=sys.stderr)
         return 1
     return 0

@@ -7,6 +7,8 @@ specs that differ from what the mock really answers, and Swagger UI's token URL.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -113,6 +115,26 @@ def test_served_spec_token_url_is_the_mock(client: TestClient, slug: str) -> Non
     flow = spec["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == "http://testserver/oauth/token"
     assert spec["servers"][0]["url"] == "http://testserver"
+
+
+@pytest.mark.parametrize("slug", ["emporix-pick-pack", "emporix-customer-management",
+                                  "admin"])
+def test_swagger_try_it_out_gets_tenant_acme(client: TestClient, slug: str) -> None:
+    spec = client.get(f"/specs/{slug}.json").json()
+    tenants = [p for item in spec["paths"].values() for op in item.values()
+               if isinstance(op, dict) for p in op.get("parameters", [])
+               if p.get("in") == "path" and p.get("name") == "tenant"]
+    tenants += [p for item in spec["paths"].values() for p in item.get("parameters", [])
+                if p.get("in") == "path" and p.get("name") == "tenant"]
+    assert tenants and all(p["example"] == "acme" for p in tenants)
+
+
+def test_the_mock_is_the_first_server_and_listed_once(app: Any) -> None:
+    with TestClient(app, base_url="http://127.0.0.1:8080") as local:
+        for slug in ("admin", "emporix-pick-pack"):
+            servers = [s["url"] for s in local.get(f"/specs/{slug}.json").json()["servers"]]
+            assert servers[0] == "http://127.0.0.1:8080"
+            assert servers.count("http://127.0.0.1:8080") == 1
 
 
 # --- the token endpoint takes HTTP Basic client credentials (what Swagger UI sends) ----

@@ -422,3 +422,103 @@ def test_admin_token_is_required_from_everywhere_when_set() -> None:
     with TestClient(app, client=("10.0.0.7", 4000)) as remote:
         assert remote.get("/__admin/faults", headers=bearer("s3cret")).status_code == 200
         assert remote.get("/__admin/faults").status_code == 401
+
+
+# --- closed to other origins (a web page in the user's browser) ----------------------------
+
+def test_admin_answers_no_cors_to_other_origins(client: TestClient) -> None:
+    origin = {"Origin": "https://evil.example"}
+    assert "access-control-allow-origin" not in client.get("/__admin/health",
+                                                           headers=origin).headers
+    preflight = client.options("/__admin/reset", headers={
+        **origin, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+    # the mocked APIs keep answering any origin
+    api = client.get(f"{PP}/events", headers={**ACME_ALL, **origin})
+    assert api.headers["access-control-allow-origin"] == "*"
+
+
+def test_admin_cors_origin_lets_one_origin_in() -> None:
+    app = create_app(Settings(admin_cors_origins=("http://qa.local:3000",)))
+    with TestClient(app) as client:
+        allowed = client.get("/__admin/health", headers={"Origin": "http://qa.local:3000"})
+        assert allowed.headers["access-control-allow-origin"] == "http://qa.local:3000"
+        other = client.get("/__admin/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "10.0.0.7"])
+def test_a_foreign_host_is_refused_without_a_token(client: TestClient, host: str) -> None:
+    """DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own Host."""
+    response = client.get("/__admin/state/acme", headers={"Host": host})
+    assert response.status_code == 403
+    body = response.json()
+    assert set(body) == {"status", "error", "message", "details"}
+    assert body["details"][0].startswith("header.Host:")
+    assert client.get("/__admin/health", headers={"Host": host}).status_code == 200  # probes
+
+
+@pytest.mark.parametrize("host", ["localhost:8080", "127.0.0.1:8080", "[::1]:8080",
+                                  "app.localhost"])
+def test_loopback_hosts_reach_the_admin_api(client: TestClient, host: str) -> None:
+    assert client.get("/__admin/state/acme", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/__admin/reset"), ("POST", "/__admin/tenants"), ("PUT", "/__admin/state/acme"),
+    ("POST", "/__admin/faults")])
+def test_state_changes_from_simple_cross_site_requests_are_refused(
+    client: TestClient, method: str, path: str,
+) -> None:
+    """A form or no-cors fetch can send text/plain or form bodies without a preflight."""
+    before = client.get("/__admin/state/acme").json()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = client.request(method, path, content=b'{"name":"csrf1"}',
+                                  headers={"Content-Type": content_type})
+        assert response.status_code == 415, response.text
+        assert response.json()["details"][0].startswith("header.Content-Type:")
+    bodiless = client.request(method, path, headers={"Origin": "https://evil.example"})
+    assert bodiless.status_code == 403
+    assert bodiless.json()["details"][0].startswith("header.Origin:")
+    assert client.get("/__admin/state/acme").json() == before
+    assert "csrf1" not in client.get("/__admin/health").json()["tenants"]
+
+
+# --- refused before the body was read: the journal still shows what was sent -----------
+
+
+@pytest.mark.parametrize("headers", [
+    {},                                              # 401: no token
+    {**ACME_ALL, "Prefer": "code=401"},              # forced before the body is read
+    {**ACME_ALL, "Prefer": "code=403"},
+])
+def test_journal_records_the_body_of_a_refused_request(client: TestClient,
+                                                       headers: dict[str, str]) -> None:
+    sent = {**ASSIGNEE, "note": "refused but recorded"}
+    response = client.post(f"{PP}/orders/123/assignees", json=sent, headers=headers)
+    assert response.status_code in (401, 403)
+    (entry,) = journal(client)
+    body = response.request.content
+    assert entry["request"] == {"body": body.decode(), "size": len(body), "truncated": False}
+
+
+def test_journal_records_the_body_of_a_header_validation_failure(client: TestClient) -> None:
+    event = {"eventId": "e1", "orderNumber": "123", "productId": "123", "unit": "H87",
+             "timestamp": "2020-09-14T13:35:18.333Z", "site": "main"}
+    response = client.post(f"{PP}/events", json=event, headers=ACME_ALL)  # no saas-token
+    assert response.status_code == 400
+    (entry,) = journal(client)
+    assert entry["validation"]["passed"] is False
+    assert entry["request"]["size"] == len(response.request.content) > 0
+    assert '"eventId":"e1"' in entry["request"]["body"].replace(" ", "")
+
+
+def test_journal_of_a_refused_body_keeps_the_cap_and_the_full_size(make_client: Any) -> None:
+    small = make_client(journal_body_limit=16)
+    padded = {**ASSIGNEE, "pad": "x" * 200}
+    response = small.post(f"{PP}/orders/123/assignees", json=padded)  # no token: 401
+    assert response.status_code == 401
+    (entry,) = small.get("/__admin/requests").json()["requests"]
+    body = response.request.content
+    assert entry["request"] == {"body": body[:16].decode(), "size": len(body),
+                                "truncated": True}

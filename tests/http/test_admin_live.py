@@ -169,7 +169,9 @@ def test_cli_loads_faults_and_state_files(tmp_path: Path) -> None:
          "--faults", str(tmp_path / "faults.yaml"), "--state", str(tmp_path / "state.json")],
         env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        banner = process.stdout.readline() if process.stdout else ""
+        banner = "-"  # the start stages come first, then the banner
+        while process.stdout and banner and "serving on" not in banner:
+            banner = process.stdout.readline()
         assert f":{port}" in banner, banner
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": "Bearer cijob-all"}

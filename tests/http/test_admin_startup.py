@@ -52,6 +52,8 @@ def test_faults_file_yaml_and_listed_form(tmp_path: Path) -> None:
     ([{"operationId": "listEvents", "status": 409}],
      "rule [0]: Invalid fault rule. body.status: listEvents does not document 409"),
     ([{"status": 500}, {"fault": "boom"}], "rule [1]"),
+    ([{"fault": "boom"}, {"status": 500}, {"method": "FETCH"}],
+     "2 bad rules:\n  .*rule [0]: .*body.fault.*\n  .*rule [2]: .*body.method"),
 ])
 def test_bad_faults_file_stops_the_start(tmp_path: Path, content: object, reason: str) -> None:
     path = write(tmp_path, "faults.json", content)
@@ -92,7 +94,7 @@ def test_bad_state_file_stops_the_start(tmp_path: Path, content: object, reason:
 
 def test_cli_prints_why_it_cannot_start(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = write(tmp_path, "faults.json", [{"fault": "boom"}])
-    assert main(["serve", "--port", "0", "--faults", str(path)], env={}) == 1
+    assert main(["serve", "--port", "0", "--faults", str(path)], env={}) == 2  # bad input
     err = capsys.readouterr().err
     assert "cannot start" in err and str(path) in err and "body.fault" in err
 

@@ -204,6 +204,73 @@ def test_a_redis_that_lost_its_data_is_seeded_again(clients: list[TestClient]) -
     assert r.status_code == 200, r.text
 
 
+def test_a_lost_world_is_said_once_and_shown_in_health(
+    clients: list[TestClient], caplog: pytest.LogCaptureFixture,
+) -> None:
+    first, second, _ = clients
+    assert first.get("/__admin/health").json()["worldLosses"] == []
+    first.app.runtime.store.flush()  # type: ignore[attr-defined]  # as a restart without data
+    with caplog.at_level("WARNING", logger="specdouble"):
+        assert second.get("/pick-pack/acme/events", headers=ACME_ALL).status_code == 200
+        assert first.get("/pick-pack/globex/events",
+                         headers={"Authorization": "Bearer globex-all"}).status_code == 200
+        health = [c.get("/__admin/health").json() for c in (first, second)]
+    warnings = [r.getMessage() for r in caplog.records if "lost the shared world" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "appendonly" in warnings[0]
+    for seen in health:
+        (loss,) = seen["worldLosses"]
+        assert loss["restored"] == ["acme", "globex"]
+        assert loss["worldSeededAt"] and loss["detectedAt"] >= loss["worldSeededAt"]
+
+
+def test_restoring_a_tenant_never_overwrites_one_that_exists(clients: list[TestClient]) -> None:
+    """A worker that found the tenant missing restores it after another worker did
+    and acknowledged a write there: the write stays."""
+    first, second, _ = clients
+    order, product = open_order(first)
+    first.app.runtime.store.flush()  # type: ignore[attr-defined]
+    r = first.post("/pick-pack/acme/events", json=event("kept", order, product),
+                   headers=EVENT_HEADERS)
+    assert r.status_code == 200, r.text
+    assert tenants.restore(second.app.runtime, "acme")  # type: ignore[attr-defined]
+    ids = [e["eventId"] for e in second.get("/pick-pack/acme/events", headers=ACME_ALL).json()]
+    assert "kept" in ids
+
+
+def test_a_connection_that_keeps_breaking_is_the_documented_500_within_the_timeout(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a raw WatchError, nor 60 replays: once --state-timeout has passed, the one
+    documented Redis-unavailable body."""
+    import redis
+
+    settings = Settings(state_url=redis_server.url, state_prefix=f"cut-{uuid.uuid4().hex[:8]}",
+                        state_timeout=0.05)
+    with CheckingClient(create_app(settings)) as client:
+        order, product = open_order(client)
+        tries = []
+
+        def broken(*args: object, **kwargs: object) -> None:
+            tries.append(1)
+            try:
+                raise redis.ConnectionError("Connection closed by server.")
+            except redis.ConnectionError as err:
+                raise redis.WatchError("A ConnectionError occurred on while watching one or "
+                                       "more keys") from err
+
+        monkeypatch.setattr(redis.client.Pipeline, "mget", broken)
+        answer = client.post("/pick-pack/acme/events", json=event("cut", order, product),
+                             headers=EVENT_HEADERS)
+        monkeypatch.undo()
+        assert answer.status_code == 500
+        body = answer.json()
+        assert body["code"] == 500 and "WatchError" not in answer.text
+        assert "state store (Redis) is unreachable" in body["detailInfo"]
+        assert 1 <= len(tries) < 60
+        client.app.runtime.store.flush()  # type: ignore[attr-defined]
+
+
 def test_an_unreachable_redis_stops_the_start_with_its_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -133,17 +133,20 @@ def test_separate_processes_lose_no_update_and_share_no_id(store: RedisStore) ->
     assert sorted(data["made"]) == sorted(f"id-{i}" for i in range(1, 201))
 
 
-def test_a_lost_redis_is_a_500_and_a_restarted_one_serves_again(own_server: RedisServer) -> None:
+def test_a_lost_redis_is_store_unavailable_and_a_restarted_one_serves_again(
+    own_server: RedisServer,
+) -> None:
+    """The state layer knows no HTTP: an outage is StoreUnavailable naming the URL."""
     store = RedisStore(own_server.url, "outage")
     store.load_tenant("acme", {"things": {"a": {"id": "a"}}})
     store._client.save()  # the restarted server reads this dump
     own_server.stop()
     for attempt in (lambda: store.has_tenant("acme"), lambda: store.export_tenant("acme")):
-        with pytest.raises(Problem) as caught:
+        with pytest.raises(StoreUnavailable) as caught:
             attempt()
-        assert caught.value.status == 500
-        assert any(own_server.url in d for d in caught.value.details)
-    with pytest.raises(Problem), store.transaction("acme"):
+        assert not isinstance(caught.value, Problem)
+        assert own_server.url in str(caught.value)
+    with pytest.raises(StoreUnavailable), store.transaction("acme"):
         pass
     own_server.start()
     with store.transaction("acme") as tx:
@@ -234,3 +237,23 @@ def test_values_reads_big_collections_whole_and_in_order(store: RedisStore) -> N
         got = tx.values("big")
     assert [r["id"] for r in got] == ["k00000", "k00001", *list(records)[3:], "new"]
     assert got[1]["n"] == -1
+
+
+def test_a_connection_lost_while_watching_is_never_a_raw_watch_error(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """redis-py raises WatchError for a connection lost during any read under WATCH (here
+    the read before the commit): it is a conflict marked as a lost connection."""
+    import redis
+
+    def broken(*args: object, **kwargs: object) -> None:
+        try:
+            raise redis.ConnectionError("Connection closed by server.")
+        except redis.ConnectionError as err:
+            raise redis.WatchError("A ConnectionError occurred on while watching one or more "
+                                   "keys") from err
+
+    monkeypatch.setattr(redis.client.Pipeline, "mget", broken)
+    with pytest.raises(TransactionConflict) as caught, store.transaction("acme") as tx:
+        tx.put("things", "b", {"id": "b"})
+    assert caught.value.connection_lost

@@ -11,7 +11,7 @@ Every error body is rendered by the edge's one renderer (``http/errors.py``).
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -25,9 +25,11 @@ from specdouble.engine.plan import JSON, OperationPlan, ParamPlan
 from specdouble.engine.prefer import EARLY_CODES, Preferences, chosen_reply, parse_prefer
 from specdouble.engine.routes import RouteIndex
 from specdouble.engine.validate import coerce
+from specdouble.state.base import StoreUnavailable
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.jsonparse import JSONError, parse_json
 from specdouble.support.problems import Problem
+from specdouble.support.terminal import RequestSummary, log_request, note_for
 from specdouble.world import auth, journal
 from specdouble.world.catalog import TokenCheck
 from specdouble.world.runtime import Runtime, reset_runtime, set_runtime
@@ -39,6 +41,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RawHeaders = list[tuple[bytes, bytes]]
 Reply = tuple[int, RawHeaders, bytes]
+
+logger = logging.getLogger("specdouble")
 
 # Mirrors the body limit layer: more query parameters than this are its 400.
 MAX_QUERY_PARAMS = 256
@@ -132,9 +136,8 @@ class Pipeline:
         if plan.body is None:
             if length or content_type is not None:
                 return None
-        elif length > self.max_body or (content_type is not None
-                                        and content_type.lower() != JSON):
-            return None
+        elif length > self.max_body or content_type is None or content_type.lower() != JSON:
+            return None  # a 413, a missing type's 400 or a 415 are the Connexion stack's
         raw_query = scope.get("query_string", b"")
         if raw_query.count(b"&") >= MAX_QUERY_PARAMS or self.runtime.faults.definitions():
             return None
@@ -306,18 +309,25 @@ class Pipeline:
                  status: int | None, raw: bytes, reply: Reply | None, started_at: Any,
                  started: float) -> None:
         log = self.runtime.journal
-        # A shared journal whose store is gone: the answer went out, the entry is lost.
-        with contextlib.suppress(Problem):
-            log.add(journal.Entry(
-                id=0, time=iso_millis(started_at), method=request.method, path=request.path,
-                query=scope.get("query_string", b"").decode("latin-1"),
-                tenant=marks.tenant, operation_id=marks.operation_id, status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                request=journal.Body.of(raw, log.body_limit),
-                response=journal.Body.of(reply[2] if reply else b"", log.body_limit),
-                validation_errors=tuple(marks.validation_errors), forced=marks.forced,
-                fault=None, response_violations=None,
-            ))
+        entry = journal.Entry(
+            id=0, time=iso_millis(started_at), method=request.method, path=request.path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            tenant=marks.tenant, operation_id=marks.operation_id, status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            request=journal.Body.of(raw, log.body_limit),
+            response=journal.Body.of(reply[2] if reply else b"", log.body_limit),
+            validation_errors=tuple(marks.validation_errors), forced=marks.forced,
+            fault=None, response_violations=None,
+        )
+        if self.runtime.settings.log_requests:
+            log_request(RequestSummary(entry.method, entry.path, entry.tenant,
+                                       entry.operation_id, entry.status, entry.duration_ms,
+                                       note_for(entry.validation_errors, None, entry.forced)))
+        try:
+            log.add(entry)
+        except StoreUnavailable as err:
+            # A shared journal whose store is gone: the answer went out, the entry is lost.
+            logger.warning("journal entry of %s %s lost: %s", request.method, request.path, err)
 
 
 def _check(param: ParamPlan, value: Any) -> list[str]:

@@ -12,6 +12,7 @@ import copy
 import importlib
 import importlib.util
 import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -29,15 +30,15 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.http import compiled, connexion_patches, console, docs, errors
-from specdouble.http.admin.guard import AdminGuardMiddleware
+from specdouble.http.admin.guard import AdminGuardMiddleware, SplitCORSMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
     BodyLimitMiddleware,
+    ContentTypeMiddleware,
     NoSlashRedirectMiddleware,
     ResponseCheckMiddleware,
     RuntimeMiddleware,
@@ -49,9 +50,11 @@ from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.services import built_in_catalog
 from specdouble.spec.loader import load_spec
+from specdouble.state.base import StoreUnavailable
 from specdouble.state.select import is_shared, open_server_state, open_store
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
+from specdouble.support.terminal import STAGES
 from specdouble.world import tenants
 from specdouble.world.catalog import Catalog
 from specdouble.world.runtime import Runtime
@@ -109,25 +112,37 @@ def available_services(settings: Settings, catalog: Catalog | None = None) -> Ca
     """The services whose spec and handlers are present (all of them in the shipped tree).
 
     A test checks that every built-in service is available; this only lets a
-    custom ``--specs`` folder hold fewer.
+    custom ``--specs`` folder hold fewer. A folder that holds none of them is a
+    mistake (a server with nothing to mock): a ValueError names the folder and
+    the files it should hold.
     """
     catalog = catalog or built_in_catalog()
     present = [s for s in catalog
                if (settings.specs_dir / s.spec_file).is_file() and _importable(s.handlers)]
+    if not any(not s.internal for s in present):
+        expected = ", ".join(s.spec_file for s in catalog if not s.internal)
+        raise ValueError(f"the specs folder {settings.specs_dir} holds no spec this server "
+                         f"mocks; expected one or more of: {expected}")
     return Catalog(present, fallback=catalog.fallback.name if catalog.fallback else None)
 
 
 def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
     """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
+    started = time.perf_counter()
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in catalog}
+    STAGES.info("specs loaded: %d from %s (%.1f s)", len(specs), settings.specs_dir,
+                time.perf_counter() - started)
     fixtures = load_fixtures(settings.fixtures_dir, [s.name for s in catalog])
-    store = open_store(settings.state_url, settings.state_prefix)
+    store = open_store(settings.state_url, settings.state_prefix, settings.state_timeout)
     shared = open_server_state(store)
     runtime = Runtime(settings=settings, store=store,
                       tokens=tenants.build_tokens(fixtures, specs, catalog, shared),
                       fixtures=fixtures, catalog=catalog, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared)
+    started = time.perf_counter()
     configure_admin(runtime)
+    STAGES.info("tenants seeded: %s (%.1f s)", ", ".join(runtime.store.tenants()),
+                time.perf_counter() - started)
     return runtime
 
 
@@ -151,11 +166,14 @@ def middleware_stack(settings: Settings, runtime: Runtime) -> list[Any]:
     if settings.check_responses:
         layers.append(partial(ResponseCheckMiddleware, runtime=runtime))
     layers += [
-        partial(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
+        partial(SplitCORSMiddleware, cors_origins=settings.cors_origins,
+                admin_cors_origins=settings.admin_cors_origins, allow_methods=["*"],
                 allow_headers=["*"], expose_headers=["X-Total-Count"]),
         partial(BodyLimitMiddleware, max_body=settings.max_body),
+        ContentTypeMiddleware,
         ExceptionMiddleware,
-        partial(AdminGuardMiddleware, admin_token=settings.admin_token),
+        partial(AdminGuardMiddleware, admin_token=settings.admin_token,
+                server_host=settings.host, cors_origins=settings.admin_cors_origins),
         partial(FaultMiddleware, runtime=runtime),
         SwaggerUIMiddleware,
         NoSlashRedirectMiddleware,
@@ -168,7 +186,7 @@ def middleware_stack(settings: Settings, runtime: Runtime) -> list[Any]:
         partial(PreferMiddleware, early=False),
     ]
     if is_shared(runtime.store):
-        layers.append(ConflictRetryMiddleware)
+        layers.append(partial(ConflictRetryMiddleware, state_timeout=settings.state_timeout))
     layers.append(ContextMiddleware)
     return layers
 
@@ -202,6 +220,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
                      methods=["GET"])
 
     app.add_error_handler(Problem, errors.handle_problem)
+    app.add_error_handler(StoreUnavailable, errors.handle_store_unavailable)
     app.add_error_handler(ProblemException, errors.handle_connexion_problem)
     app.add_error_handler(HTTPException, errors.handle_http_status)
     app.add_error_handler(404, errors.handle_http_status)

@@ -69,10 +69,57 @@ def _local_token_urls(schemes: dict, base_url: str) -> dict:
     return out
 
 
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def _with_example(parameters: object, name: str, example: str) -> object:
+    """``parameters`` with ``example`` on the path parameter ``name`` that has none."""
+    if not isinstance(parameters, list):
+        return parameters
+    return [
+        {**p, "example": example}
+        if isinstance(p, dict) and p.get("in") == "path" and p.get("name") == name
+        and "example" not in p and "examples" not in p else p
+        for p in parameters
+    ]
+
+
+def _tenant_examples(paths: dict, tenant: str) -> dict:
+    """Every ``{tenant}`` path parameter with ``tenant`` as its example (copies, not edits).
+
+    Swagger UI fills "Try it out" from the example: with one, the first try
+    reaches a tenant that exists instead of failing on an empty field.
+    """
+    out = {}
+    for path, item in paths.items():
+        if not isinstance(item, dict) or "{tenant}" not in path:
+            out[path] = item
+            continue
+        item = dict(item)
+        for key in ("parameters", *_METHODS):
+            part = item.get(key)
+            if key == "parameters":
+                item[key] = _with_example(part, "tenant", tenant)
+            elif isinstance(part, dict) and "parameters" in part:
+                item[key] = {**part, "parameters": _with_example(part["parameters"], "tenant",
+                                                                 tenant)}
+        out[path] = {k: v for k, v in item.items() if v is not None}
+    return out
+
+
 def served_spec(name: str, base_url: str) -> dict:
-    """The resolved spec with its first server and its token URLs pointing at this mock."""
-    spec = dict(get_runtime().specs[name])
-    spec["servers"] = [{"url": base_url, "description": "this mock"}, *spec.get("servers", [])]
+    """The resolved spec as Swagger UI should try it: against this mock, on a real tenant.
+
+    This mock is the first server (listed once); token URLs point at it; ``{tenant}``
+    has the first fixture tenant (``acme`` by default) as its example.
+    """
+    runtime = get_runtime()
+    spec = dict(runtime.specs[name])
+    others = [s for s in spec.get("servers", [])
+              if not (isinstance(s, dict) and str(s.get("url", "")).rstrip("/") == base_url)]
+    spec["servers"] = [{"url": base_url, "description": "this mock"}, *others]
+    if runtime.fixtures.tenants and isinstance(spec.get("paths"), dict):
+        spec["paths"] = _tenant_examples(spec["paths"], runtime.fixtures.tenants[0])
     components = spec.get("components")
     if isinstance(components, dict) and isinstance(components.get("securitySchemes"), dict):
         schemes = _local_token_urls(components["securitySchemes"], base_url)

@@ -12,6 +12,7 @@ import logging
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
+from specdouble.state.base import StoreUnavailable
 from specdouble.support.jsonparse import dumps
 from specdouble.support.problems import Problem
 from specdouble.world import auth, journal
@@ -59,6 +60,8 @@ def from_connexion(exc: ProblemException) -> Problem:
         message = "The method is not allowed for the requested URL."
     elif status == 404 and not exc.detail:
         message = "The requested URL was not found on this server."
+    elif status == 415 and not details:
+        details = ["header.Content-Type: not a media type this operation accepts"]
     return Problem(status, message, details, kind=kind, headers=headers)
 
 
@@ -100,12 +103,24 @@ async def handle_http_status(request: ConnexionRequest, exc: Exception) -> Conne
     return to_response(Problem(status, message, headers=headers), request.scope["path"])
 
 
+def store_unavailable(err: StoreUnavailable) -> Problem:
+    """The one documented answer while the state store is unreachable: a 500 naming it."""
+    return Problem(500, "The mock's state store (Redis) is unreachable.", [f"state: {err}"])
+
+
+async def handle_store_unavailable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, StoreUnavailable)
+    return to_response(store_unavailable(exc), request.scope["path"])
+
+
 async def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Anything else: the documented 500 body, never a traceback."""
     if isinstance(exc, Problem):
         return await handle_problem(request, exc)
     if isinstance(exc, ProblemException):
         return await handle_connexion_problem(request, exc)
+    if isinstance(exc, StoreUnavailable):
+        return await handle_store_unavailable(request, exc)
     return to_response(unexpected_problem(exc, request.method, request.scope["path"]),
                        request.scope["path"])
 

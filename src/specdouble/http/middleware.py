@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -222,3 +223,86 @@ class NoSlashRedirectMiddleware:
             await self.app(scope, receive, send)
             return
         await send_problem(send, Problem(404, f"No operation is mocked at {path}."), path)
+
+
+# RFC 9110 section 8.3.1: media-type = type "/" subtype *( OWS ";" OWS parameter ), where
+# type, subtype and parameter names are case-insensitive tokens and a value is a token or
+# a quoted-string.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+_PARAMETER = re.compile(rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|{_QUOTED}))?")
+
+
+def parse_media_type(value: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """``type/subtype`` in lower case and its parameters (names lower-cased), or None.
+
+    ``Application/JSON ; Charset="utf-8"`` is ``("application/json", [("charset",
+    '"utf-8"')])``; a value that is no media type is None.
+    """
+    value = value.strip(" \t")
+    match = _MEDIA_TYPE.match(value)
+    if match is None:
+        return None
+    parameters = []
+    position = match.end()
+    while position < len(value):
+        parameter = _PARAMETER.match(value, position)
+        if parameter is None or parameter.end() == position:
+            return None
+        if parameter.group(1):
+            parameters.append((parameter.group(1).lower(), parameter.group(2)))
+        position = parameter.end()
+    return f"{match.group(1)}/{match.group(2)}".lower(), parameters
+
+
+class ContentTypeMiddleware:
+    """Media types as RFC 9110 has them, before Connexion picks a body parser.
+
+    Connexion matches ``Content-Type`` case-sensitively and hands a body without
+    one to the handler as raw bytes (a 500). Here a body with no ``Content-Type``,
+    or one that is no media type, is the service's 400 naming
+    ``header.Content-Type``; any other value is rewritten in canonical form
+    (lower-case type, subtype and parameter names), so ``application/JSON`` is
+    JSON and an unsupported type gets Connexion's 415.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        given = [v.decode("latin-1") for k, v in headers if k == b"content-type"]
+        problem = None
+        if not given:
+            if _has_body(headers):
+                problem = Problem(400, "The request has a body but no Content-Type header.",
+                                  ["header.Content-Type: is required with a request body"])
+        else:
+            parsed = parse_media_type(given[0])
+            if parsed is None or len(given) > 1:
+                problem = Problem(400, "The Content-Type header is not a media type.", [
+                    f"header.Content-Type: {', '.join(given)!r} is not one media type "
+                    "(type/subtype, then optional ; name=value parameters)"])
+            else:
+                canonical = "".join([parsed[0], *(f"; {k}={v}" for k, v in parsed[1])])
+                scope = {**scope, "headers": [
+                    (k, canonical.encode("latin-1") if k == b"content-type" else v)
+                    for k, v in headers]}
+        if problem is not None:
+            journal.mark(validation_errors=problem.details)
+            await send_problem(send, problem, scope.get("path", "/"))
+            return
+        await self.app(scope, receive, send)
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+    return False

@@ -27,8 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specdouble.http.middleware import send_problem
 from specdouble.spec.loader import Route
+from specdouble.state.base import StoreUnavailable
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.problems import Problem
+from specdouble.support.terminal import RequestSummary, log_request, note_for
 from specdouble.world import faults, journal
 from specdouble.world.runtime import Runtime
 
@@ -80,32 +82,65 @@ def observe(runtime: Runtime, scope: Scope, receive: Receive) -> Observation:
         if realm and auth[:7].lower() == "bearer ":
             try:
                 tenant = runtime.tokens.resolve(realm.name, auth[7:].strip()).tenant
-            except Problem:
+            except (Problem, StoreUnavailable):
                 tenant = None
     return Observation(route, tenant, receive)
 
 
 class _Capture:
-    """Collects at most ``limit`` bytes of a body while counting all of it."""
+    """Collects at most ``limit`` bytes of a body while counting all of it.
 
-    def __init__(self, limit: int) -> None:
+    ``declared`` (a request's ``Content-Length``) stands for the size of a body
+    that was not read to its end: one refused before it was read.
+    """
+
+    def __init__(self, limit: int, declared: int | None = None) -> None:
         self.limit = limit
         self.size = 0
         self.chunks: list[bytes] = []
         self.kept = 0
+        self.declared = declared
+        self.complete = False
 
-    def add(self, data: bytes) -> None:
+    def add(self, data: bytes, more: bool = False) -> None:
         self.size += len(data)
+        self.complete = not more
         if self.kept < self.limit and data:
             piece = data[: self.limit - self.kept]
             self.chunks.append(piece)
             self.kept += len(piece)
 
+    async def read_rest(self, receive: Receive) -> None:
+        """Read what the app left unread, up to the limit (a refusal before the body)."""
+        while not self.complete and self.kept < self.limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            self.add(message.get("body", b""), message.get("more_body", False))
+
     def body(self) -> journal.Body:
-        if not self.size:
+        size = self.size if self.complete else max(self.size, self.declared or 0)
+        if not size:
             return journal.Body(None, 0, False)
         text = b"".join(self.chunks).decode("utf-8", errors="replace")
-        return journal.Body(text, self.size, self.size > self.kept)
+        return journal.Body(text, size, size > self.kept)
+
+
+def _declared_body(scope: Scope) -> int | None:
+    """The request body's declared length; None when it has none (or sends it chunked)."""
+    length = _header(scope, b"content-length")
+    if length is None:
+        return None
+    try:
+        return max(int(length), 0)
+    except ValueError:
+        return None
+
+
+def _summary(entry: journal.Entry) -> RequestSummary:
+    return RequestSummary(entry.method, entry.path, entry.tenant, entry.operation_id,
+                          entry.status, entry.duration_ms,
+                          note_for(entry.validation_errors, entry.fault, entry.forced))
 
 
 class JournalMiddleware:
@@ -124,20 +159,27 @@ class JournalMiddleware:
         seen = observe(self.runtime, scope, receive)
         marks = journal.Marks(operation_id=seen.route.operation_id if seen.route else None,
                               tenant=seen.tenant)
-        request, response = _Capture(log.body_limit), _Capture(log.body_limit)
+        declared = _declared_body(scope)
+        request = _Capture(log.body_limit, declared)
+        response = _Capture(log.body_limit)
+        expects_body = bool(declared) or _header(scope, b"transfer-encoding") is not None
         status: int | None = None
         started_at, started = utc_now(), time.perf_counter()
 
         async def capturing_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                request.add(message.get("body", b""))
+                request.add(message.get("body", b""), message.get("more_body", False))
             return message
 
         async def capturing_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                if status == 413:  # too large: left unread on purpose, shown as far as read
+                    request.declared = None
+                elif expects_body:  # refused before its body was read: record what was sent
+                    await request.read_rest(receive)
             elif message["type"] == "http.response.body":
                 response.add(message.get("body", b""))
             await send(message)
@@ -155,23 +197,26 @@ class JournalMiddleware:
             errors = list(marks.validation_errors)
             if status == 413 and not errors:
                 errors = [f"body: larger than {self.runtime.settings.max_body} bytes"]
+            entry = journal.Entry(
+                id=0, time=iso_millis(started_at),
+                method=scope.get("method", ""), path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                tenant=marks.tenant, operation_id=marks.operation_id,
+                status=None if seen.dropped else status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                request=request.body(), response=response.body(),
+                validation_errors=tuple(errors), forced=marks.forced, fault=seen.fault,
+                response_violations=(None if marks.response_violations is None
+                                     else tuple(marks.response_violations)),
+            )
+            if self.runtime.settings.log_requests:
+                log_request(_summary(entry))
             try:
-                log.add(journal.Entry(
-                    id=0, time=iso_millis(started_at),
-                    method=scope.get("method", ""), path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    tenant=marks.tenant, operation_id=marks.operation_id,
-                    status=None if seen.dropped else status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request=request.body(), response=response.body(),
-                    validation_errors=tuple(errors), forced=marks.forced, fault=seen.fault,
-                    response_violations=(None if marks.response_violations is None
-                                         else tuple(marks.response_violations)),
-                ))
-            except Problem as problem:
+                log.add(entry)
+            except StoreUnavailable as err:
                 # A shared journal whose Redis is gone: the answer went out, the entry is lost.
                 logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
-                             "; ".join(problem.details) or problem.message)
+                               err)
 
 
 class FaultMiddleware:

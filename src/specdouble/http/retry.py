@@ -9,15 +9,16 @@ A request that keeps losing asks for the tenant's priority lease, so under a
 storm of writers to one tenant every request still gets its turn.
 
 It also heals a Redis that lost its data (restarted without persistence,
-flushed): a default tenant found missing is seeded again, once, and the
-request replayed, so the server recovers without a restart.
+flushed): a default tenant found missing is seeded again, once for all
+workers and never over a tenant that exists by then (``tenants.restore``),
+and the request replayed, so the server recovers without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
+import time
 from typing import cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,15 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from specdouble.state.base import (
     MAX_ATTEMPTS,
     OptimisticStore,
+    StoreUnavailable,
     TransactionConflict,
     UnknownTenant,
 )
 from specdouble.support.problems import Problem
+from specdouble.support.settings import DEFAULT_STATE_TIMEOUT
 from specdouble.world import tenants
 from specdouble.world.runtime import get_runtime
-
-log = logging.getLogger("specdouble")
-
 
 # Replays of one request before its documented 500. Each conflict means another
 # writer committed, so the world moves on; backing off lets a loser get its turn:
@@ -51,15 +51,21 @@ def backoff(attempt: int) -> float:
 
 
 class ConflictRetryMiddleware:
-    def __init__(self, app: ASGIApp, attempts: int = REQUEST_ATTEMPTS) -> None:
+    """``state_timeout``: how long replays go on after the store's connection broke
+    mid-transaction (a Redis going away); then the documented Redis-unavailable 500."""
+
+    def __init__(self, app: ASGIApp, attempts: int = REQUEST_ATTEMPTS,
+                 state_timeout: float = DEFAULT_STATE_TIMEOUT) -> None:
         self.app = app
         self.attempts = attempts
+        self.state_timeout = state_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         messages = await _read_body(receive)
+        deadline = time.monotonic() + self.state_timeout
         restored = False
         starved: str | None = None  # the tenant this request keeps losing on
         for attempt in range(self.attempts):
@@ -80,29 +86,24 @@ class ConflictRetryMiddleware:
                         await self.app(scope, replay, tracking_send)
                 return
             except UnknownTenant as missing:
-                if sent or restored or not _restore(missing.tenant):
+                # Off the event loop: it may wait for the worker that holds the seeding lease.
+                if sent or restored or not await asyncio.to_thread(
+                        tenants.restore, get_runtime(), missing.tenant):
                     raise
                 restored = True
             except TransactionConflict as lost:
                 if sent:
                     raise
+                if lost.connection_lost and time.monotonic() >= deadline:
+                    raise StoreUnavailable(
+                        f"the state store's connection kept breaking for {self.state_timeout:g} s "
+                        f"(last: {lost.__cause__})") from None
                 if attempt + 1 >= PRIORITY_AFTER:
                     starved = lost.tenant
                 await asyncio.sleep(backoff(attempt))
         raise Problem(500, "The mock's state store is too busy: this request kept losing to "
                       "concurrent writers.",
                       [f"state: {self.attempts} attempts conflicted with other writers"])
-
-
-def _restore(tenant: str) -> bool:
-    """Seed a default (or ``--state``) tenant the store lost; False for any other."""
-    runtime = get_runtime()
-    if not (tenants.is_default(runtime, tenant) or tenant in runtime.start_state):
-        return False
-    log.warning("tenant %r was missing from the state store (data lost?): seeded it again",
-                tenant)
-    tenants.reseed(runtime, tenant)
-    return True
 
 
 def _replayer(messages: list[Message], receive: Receive) -> Receive:

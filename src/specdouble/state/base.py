@@ -29,9 +29,12 @@ class TransactionConflict(Exception):
     again (``run_transaction``, or the HTTP retry middleware replays the request).
     """
 
-    def __init__(self, tenant: str) -> None:
+    def __init__(self, tenant: str, connection_lost: bool = False) -> None:
         super().__init__(tenant)
         self.tenant = tenant
+        # The store's connection broke while watching (a Redis restarting or gone), rather
+        # than another writer winning: worth a replay, but only while time allows.
+        self.connection_lost = connection_lost
 
 
 class Transaction(Protocol):
@@ -78,6 +81,13 @@ class Store(Protocol):
     def load_tenant(self, tenant: str, data: TenantData) -> None:
         """Replace a tenant's whole data (creating the tenant)."""
 
+    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+        """Create the tenant with ``data`` unless it exists; True when this call created it.
+
+        One atomic step that never overwrites: of several processes restoring a
+        tenant a store lost, one creates it, and writes made since stay.
+        """
+
     def export_tenant(self, tenant: str) -> TenantData:
         """A deep copy of a tenant's data."""
 
@@ -111,7 +121,11 @@ class UnknownTenant(KeyError):
 
 
 class StoreUnavailable(RuntimeError):
-    """The configured store cannot be reached when the server starts."""
+    """The configured store cannot be reached (at start, or while serving).
+
+    The state layer knows no HTTP: the CLI reports this at start, and the HTTP
+    edge answers the operation's documented 500 naming the store.
+    """
 
 
 def run_transaction(store: Store, tenant: str, work: Callable[[Transaction], T],

@@ -123,6 +123,14 @@ class MemoryStore:
         with self._lock(tenant):
             self._tenants[tenant] = fresh
 
+    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+        fresh = _copy(data)
+        with self._lock(tenant):
+            if tenant in self._tenants:
+                return False
+            self._tenants[tenant] = fresh
+            return True
+
     def export_tenant(self, tenant: str) -> TenantData:
         with self._lock(tenant):
             data = self._tenants[tenant]

@@ -44,9 +44,11 @@ from specdouble.state.base import (
     UnknownTenant,
 )
 from specdouble.support.jsonparse import dumps
-from specdouble.support.problems import Problem
 
 DEFAULT_PREFIX = "specdouble"
+# How long one Redis call may wait (connecting, or for a reply) before the store
+# counts as unavailable; the server's --state-timeout.
+DEFAULT_TIMEOUT = 2.0
 # How long a writer's priority lease lasts at most (it is released when its request ends).
 LEASE_MS = 2000
 # tenant -> lease token of the writer running in this context (see RedisStore.priority)
@@ -94,6 +96,10 @@ for first = 1, #ids, 1000 do
 end
 return {ids, records}
 """
+
+
+def _encoded(data: TenantData) -> dict[str, dict[str, bytes]]:
+    return {name: {k: encode(r) for k, r in records.items()} for name, records in data.items()}
 
 
 class _Keys:
@@ -205,18 +211,34 @@ class _RedisTransaction:
             raise TransactionConflict(self.tenant) from None
 
 
+@contextmanager
+def _conflict_on_watch_error(tenant: str) -> Iterator[None]:
+    """A WatchError anywhere in a unit of work means: run it again.
+
+    redis-py raises it for a commit that lost to another writer, and also for a
+    connection lost while watching (from any read before the commit): that one
+    is marked, so the replays stop once the store's timeout has passed.
+    """
+    try:
+        yield
+    except redis.WatchError as err:
+        lost = isinstance(err.__cause__, _UNREACHABLE) or "ConnectionError" in str(err)
+        raise TransactionConflict(tenant, connection_lost=lost) from err
+
+
 class RedisStore:
     """The shared store: every worker process on the same Redis and prefix sees one world."""
 
     def __init__(self, url: str, prefix: str = DEFAULT_PREFIX,
-                 client: redis.Redis | None = None) -> None:
+                 client: redis.Redis | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url
         self.prefix = prefix
+        self.timeout = timeout
         self._tenants_key = f"{prefix}:tenants"
         # One quick retry rebuilds a pooled connection that died with a Redis restart;
         # more would only make an outage slower to report.
         self._client = client or redis.Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5,
+            url, socket_connect_timeout=timeout, socket_timeout=timeout,
             retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError],
         )
         # Delete the lease only if it is still ours (it may have lapsed and moved on).
@@ -236,12 +258,12 @@ class RedisStore:
 
     @contextmanager
     def reachable(self) -> Iterator[None]:
-        """A lost Redis becomes the operation's documented 500."""
+        """A lost Redis becomes StoreUnavailable (the HTTP edge answers its documented 500)."""
         try:
             yield
         except _UNREACHABLE as err:
-            raise Problem(500, "The mock's state store (Redis) is unreachable.",
-                          [f"state: Redis at {redacted(self.url)}: {err}"]) from None
+            raise StoreUnavailable(
+                f"the state store Redis at {redacted(self.url)} is unreachable ({err})") from None
 
     @property
     def client(self) -> redis.Redis:
@@ -259,7 +281,8 @@ class RedisStore:
     @contextmanager
     def transaction(self, tenant: str) -> Iterator[_RedisTransaction]:
         keys = self._keys(tenant)
-        with self.reachable(), self._client.pipeline() as pipe:
+        with self.reachable(), _conflict_on_watch_error(tenant), \
+                self._client.pipeline() as pipe:
             pipe.watch(keys.version, keys.lease)
             if not pipe.sismember(self._tenants_key, tenant):
                 raise UnknownTenant(tenant)
@@ -267,9 +290,6 @@ class RedisStore:
             try:
                 yield tx
             except Exception as err:
-                if isinstance(err, redis.WatchError):
-                    # redis-py's word for a connection lost while watching: run again.
-                    raise TransactionConflict(tenant) from err
                 if isinstance(err, (redis.RedisError, TransactionConflict)):
                     raise
                 # A rejection computed from reads that straddle another commit is
@@ -335,27 +355,45 @@ class RedisStore:
             doomed += [keys.records(collection), keys.ordering(collection)]
         pipe.delete(*doomed)
 
+    def _replace(self, pipe: Any, keys: _Keys, collections: list[str], tenant: str,
+                 encoded: dict[str, dict[str, bytes]]) -> None:
+        """Queue and run (MULTI/EXEC) the writes that make ``encoded`` the tenant's data."""
+        pipe.multi()
+        self._delete_all(pipe, keys, collections)
+        order = 0
+        for name, records in encoded.items():
+            pipe.sadd(keys.cols, name)
+            if records:
+                pipe.hset(keys.records(name), mapping=records)
+                pipe.zadd(keys.ordering(name),
+                          {k: order + i for i, k in enumerate(records, start=1)})
+                order += len(records)
+        pipe.set(keys.order, order)
+        pipe.sadd(self._tenants_key, tenant)
+        pipe.incr(keys.version)
+        pipe.execute()
+
     def load_tenant(self, tenant: str, data: TenantData) -> None:
-        encoded = {name: {k: encode(r) for k, r in records.items()}
-                   for name, records in data.items()}
+        encoded = _encoded(data)
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
-            pipe.multi()
-            self._delete_all(pipe, keys, collections)
-            order = 0
-            for name, records in encoded.items():
-                pipe.sadd(keys.cols, name)
-                if records:
-                    pipe.hset(keys.records(name), mapping=records)
-                    pipe.zadd(keys.ordering(name),
-                              {k: order + i for i, k in enumerate(records, start=1)})
-                    order += len(records)
-            pipe.set(keys.order, order)
-            pipe.sadd(self._tenants_key, tenant)
-            pipe.incr(keys.version)
-            pipe.execute()
+            self._replace(pipe, keys, collections, tenant, encoded)
 
         self._atomically(tenant, work)
+
+    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+        """Every writer of a tenant bumps its WATCHed version key (a first write creates
+        it), so of two processes adding the same tenant the second's EXEC fails, and
+        on its retry it finds the tenant."""
+        encoded = _encoded(data)
+
+        def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
+            if pipe.sismember(self._tenants_key, tenant):
+                return False
+            self._replace(pipe, keys, collections, tenant, encoded)
+            return True
+
+        return self._atomically(tenant, work)  # type: ignore[no-any-return]
 
     def export_tenant(self, tenant: str) -> TenantData:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> TenantData:

@@ -9,7 +9,7 @@ from specdouble.state.server_state import MemoryServerState, ServerState
 SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-def open_store(state_url: str | None, prefix: str) -> Store:
+def open_store(state_url: str | None, prefix: str, timeout: float | None = None) -> Store:
     """The store for ``state_url``; a Redis one is pinged so a bad URL fails at start.
 
     redis-py is imported only here, so the default memory backend costs nothing.
@@ -19,9 +19,9 @@ def open_store(state_url: str | None, prefix: str) -> Store:
     if not state_url.startswith(SCHEMES):
         raise ValueError(f"--state-url must start with one of {', '.join(SCHEMES)}, "
                          f"got {state_url!r}")
-    from specdouble.state.redis import RedisStore
+    from specdouble.state.redis import DEFAULT_TIMEOUT, RedisStore
 
-    store = RedisStore(state_url, prefix)
+    store = RedisStore(state_url, prefix, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     store.ping()
     return store
 

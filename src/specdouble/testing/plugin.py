@@ -5,18 +5,23 @@ so ``pip install specdouble`` is all it takes; no ``conftest.py`` import.
 
 Fixtures
     ``specdouble_server`` (session): one server for the whole test session, on a
-    free loopback port, in a background thread of the test process (building the
-    app parses every spec and seeds the tenants, so once is enough).
+    free loopback port (or ``--specdouble-port``), in a background thread of the
+    test process, started when a test first asks for it and stopped when the
+    session ends (building the app parses every spec and seeds the tenants, so
+    once is enough).
     ``specdouble`` (function): the same server, put back into its starting state
     before each test (tenants reseeded, tenants created on demand dropped, journal
     and fault rules cleared), then the test's ``@pytest.mark.specdouble(...)``
     applied. Use this one unless a test really wants to see what earlier tests did.
+    A marker with ``seed=`` or ``port=`` gets a server of its own with those
+    settings instead (one per distinct seed and port, kept for the session).
 
 Both yield a :class:`SpecDouble`: ``.url``, ``.tokens``, ``.client`` and helpers
 that call the server's HTTP admin API (``/__admin``, specs/admin.yaml).
 
 Options (command line, or the same name with underscores in the ini file)
     ``--specdouble-seed N``      seed of the generated data (default: the server's)
+    ``--specdouble-port N``      port of the server (default: 0, any free port)
     ``--specdouble-fixtures DIR`` fixture folder (default: the bundled fixtures)
     ``--specdouble-specs DIR``    spec folder (default: the bundled specs)
     ``--specdouble-url URL``      use a server that is already running (a container,
@@ -29,6 +34,7 @@ pytest run of an environment where specdouble is installed.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import warnings
@@ -241,8 +247,9 @@ class SpecDoubleServer:
     """
 
     def __init__(self, *, seed: int | None = None, fixtures: Path | None = None,
-                 specs: Path | None = None, **settings: Any) -> None:
+                 specs: Path | None = None, port: int = 0, **settings: Any) -> None:
         self._options: dict[str, Any] = dict(settings)
+        self.port = port
         if seed is not None:
             self._options["seed"] = seed
         if fixtures is not None:
@@ -264,16 +271,23 @@ class SpecDoubleServer:
             import uvicorn
 
             from specdouble.http.app import create_app
+            from specdouble.http.server import bind
             from specdouble.support.settings import Settings
 
-            settings = Settings(**{"host": "127.0.0.1", **self._options, "port": 0})
-            app = create_app(settings)
+            settings = Settings(**{"host": "127.0.0.1", **self._options, "port": self.port})
+            # Bound first: a port in use fails here, clearly, before the slow build.
+            sock = bind(settings.host, settings.port)
+            try:
+                app = create_app(settings)
+            except BaseException:
+                sock.close()
+                raise
         # log_config=None: leave the test suite's logging alone (pytest captures ours)
-        config = uvicorn.Config(app, host=settings.host, port=0, log_config=None,
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                                 log_level="warning", access_log=False, lifespan="off")
         self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name="specdouble-server",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(sock,),
+                                        name="specdouble-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
         while not server.started:
@@ -289,10 +303,10 @@ class SpecDoubleServer:
         self.handle.health()  # it answers HTTP, not only listens
         return self.handle
 
-    def _run(self) -> None:
+    def _run(self, sock: socket.socket) -> None:
         assert self._server is not None
         try:
-            self._server.run()
+            self._server.run(sockets=[sock])
         except BaseException as err:  # uvicorn exits with SystemExit on a bind error
             self._failure = err
 
@@ -320,11 +334,14 @@ class SpecDoubleServer:
 
 _OPTIONS = {
     "seed": "seed of the generated data (default: the server's fixed seed)",
+    "port": "port of the server the plugin starts (default: 0, any free port)",
     "fixtures": "folder of fixture files (default: the bundled fixtures)",
     "specs": "folder of OpenAPI specs (default: the bundled specs)",
     "url": "use the specdouble server at this URL instead of starting one",
     "admin_token": "admin token of the server at --specdouble-url (its --admin-token)",
 }
+# Marker arguments that need a server of their own (the others apply to any server).
+_SERVER_MARKS = ("seed", "port")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -339,14 +356,55 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "specdouble(faults=[...], state={tenant: data}): fault rules and tenant state the "
-        "specdouble fixture sets up after its reset, for this test only",
+        "specdouble(faults=[...], state={tenant: data}, seed=N, port=N): fault rules and "
+        "tenant state the specdouble fixture sets up after its reset, for this test only; "
+        "seed or port: a server started with them (one per distinct pair, kept for the session)",
     )
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
     value = config.getoption(f"specdouble_{name}") or config.getini(f"specdouble_{name}")
     return str(value) if value else None
+
+
+def _int_option(config: pytest.Config, name: str) -> int | None:
+    value = _option(config, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise pytest.UsageError(f"--specdouble-{name} / specdouble_{name}: expected a "
+                                f"number, got {value!r}") from None
+
+
+def _server_options(config: pytest.Config) -> dict[str, Any]:
+    """What the options say the plugin's own server is started with."""
+    fixtures, specs = _option(config, "fixtures"), _option(config, "specs")
+    return {"seed": _int_option(config, "seed"), "port": _int_option(config, "port") or 0,
+            "fixtures": Path(fixtures) if fixtures else None,
+            "specs": Path(specs) if specs else None}
+
+
+class _Servers:
+    """The servers started for markers' ``seed``/``port``, one per distinct pair."""
+
+    def __init__(self) -> None:
+        self.started: dict[tuple[int | None, int], SpecDoubleServer] = {}
+
+    def get(self, options: dict[str, Any]) -> SpecDouble:
+        key = (options["seed"], options["port"])
+        if key not in self.started:
+            server = SpecDoubleServer(**options)
+            server.start()
+            self.started[key] = server
+        handle = self.started[key].handle
+        assert handle is not None
+        return handle
+
+    def stop(self) -> None:
+        for server in self.started.values():
+            server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -361,31 +419,54 @@ def specdouble_server(pytestconfig: pytest.Config) -> Iterator[SpecDouble]:
         finally:
             handle.close()
         return
-    seed = _option(pytestconfig, "seed")
-    fixtures = _option(pytestconfig, "fixtures")
-    specs = _option(pytestconfig, "specs")
-    server = SpecDoubleServer(
-        seed=int(seed) if seed is not None else None,
-        fixtures=Path(fixtures) if fixtures else None,
-        specs=Path(specs) if specs else None,
-    )
+    server = SpecDoubleServer(**_server_options(pytestconfig))
     try:
         yield server.start()
     finally:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def _specdouble_marked_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+def _marked_server(request: pytest.FixtureRequest) -> SpecDouble | None:
+    """The server a ``seed=``/``port=`` marker asks for (the closest marker wins), or None."""
+    wanted: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("specdouble"))):
+        wanted.update({k: marker.kwargs[k] for k in _SERVER_MARKS if k in marker.kwargs})
+    if not wanted:
+        return None
+    if _option(request.config, "url"):
+        pytest.fail("@pytest.mark.specdouble(seed=..., port=...) starts a server of its own, "
+                    "which --specdouble-url (a server started elsewhere) rules out",
+                    pytrace=False)
+    # The session's server may hold --specdouble-port: another one takes any free port.
+    options = {**_server_options(request.config), "port": 0, **wanted}
+    servers: _Servers = request.getfixturevalue("_specdouble_marked_servers")
+    return servers.get(options)
+
+
 @pytest.fixture
-def specdouble(specdouble_server: SpecDouble, request: pytest.FixtureRequest) -> SpecDouble:
+def specdouble(request: pytest.FixtureRequest) -> SpecDouble:
     """The session's server, reset for this test, with the test's marker applied.
 
     ``@pytest.mark.specdouble(faults=[{"operation_id": "listEvents", "status": 500}],
-    state={"acme": export})`` adds those fault rules and loads that state first.
+    state={"acme": export})`` adds those fault rules and loads that state first;
+    ``seed=7`` or ``port=8099`` serve the test from a server started with them.
     """
-    specdouble_server.reset()
+    server = _marked_server(request)
+    if server is None:
+        server = request.getfixturevalue("specdouble_server")
+    server.reset()
     for marker in reversed(list(request.node.iter_markers("specdouble"))):
         for tenant, data in (marker.kwargs.get("state") or {}).items():
-            specdouble_server.load_state(tenant, data)
+            server.load_state(tenant, data)
         for rule in marker.kwargs.get("faults") or []:
-            specdouble_server.add_fault(**rule)
-    return specdouble_server
+            server.add_fault(**rule)
+    return server

@@ -50,6 +50,9 @@ class Runtime:
     shared: ServerState = field(default_factory=MemoryServerState)
     # Tenants' data imported at start (--state): what a reset goes back to.
     start_state: dict[str, Any] = field(default_factory=dict)
+    # The shared world's "seeded" mark as this server last saw it (when it was seeded),
+    # so that a store that lost it can be told what it lost.
+    world: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seeders(self) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def read_faults(runtime: Runtime, path: Path) -> list[dict[str, Any]]:
     if not isinstance(content, list):
         raise ValueError(f"faults file {path}: expected a list of fault rules")
     documented = runtime.mocked_statuses()
-    rules = []
+    rules, bad = [], []
     for index, item in enumerate(content):
         if isinstance(item, dict):  # a listed rule carries server-kept fields: drop them
             item = {k: v for k, v in item.items()
@@ -53,8 +53,13 @@ def read_faults(runtime: Runtime, path: Path) -> list[dict[str, Any]]:
         try:
             parse_rule(item, "fault-0", documented)
         except Problem as problem:
-            raise _explain(path, "faults", f"rule [{index}]", problem) from None
+            bad.append(_explain(path, "faults", f"rule [{index}]", problem))
         rules.append(item)
+    if len(bad) == 1:
+        raise bad[0]
+    if bad:  # every bad rule at once: one round of fixes, not one start per rule
+        lines = "\n  ".join(str(error) for error in bad)
+        raise ValueError(f"faults file {path}: {len(bad)} bad rules:\n  {lines}")
     return rules
 
 

@@ -7,6 +7,7 @@ can compute them; its seed is remembered so a reset gives the same data.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -14,12 +15,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from specdouble.data.fixtures import Fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.seeding import seed_tenant
 from specdouble.spec.loader import declared_scopes
-from specdouble.state.base import StoreUnavailable
+from specdouble.state.base import StoreUnavailable, TenantData
 from specdouble.state.server_state import ServerState
+from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.problems import Problem, bad_request, conflict, not_found
 from specdouble.world.auth import ScopeCatalog, TokenRegistry
 from specdouble.world.catalog import Catalog, Grant
@@ -52,6 +56,8 @@ SEEDS = "tenant-seeds"
 # Server-state table and key that say a shared world is seeded, and the lease of its seeder.
 WORLD, SEEDED, SEEDING = "world", "seeded", "seeding"
 SEEDING_LEASE_SECONDS = 120
+# Key of table WORLD: the worlds the shared store lost (GET /__admin/health), the last few.
+LOSSES, KEPT_LOSSES = "losses", 10
 
 
 def seed_of(runtime: Runtime, tenant: str) -> int:
@@ -64,22 +70,131 @@ def require(runtime: Runtime, tenant: str) -> None:
         raise not_found(f"No tenant '{tenant}'.", resource_id=tenant)
 
 
-def reseed(runtime: Runtime, tenant: str) -> None:
-    """Put ``tenant`` back into its start state: the ``--state`` import, else its seed's.
+def start_data(runtime: Runtime, tenant: str) -> TenantData:
+    """A tenant's start state: the ``--state`` import, else its seed's data.
 
     Seeding is deterministic, so each (tenant, seed) is generated once and kept
-    in ``runtime.seeded``; the store copies what it loads.
+    in ``runtime.seeded`` until the tenant is dropped: as compact JSON bytes
+    (a fraction of the objects' memory; a reset parses them) for a tenant
+    created on demand, as the objects themselves for the few default ones.
     """
     if tenant in runtime.start_state:
-        runtime.store.load_tenant(tenant, runtime.start_state[tenant])
-        return
+        return runtime.start_state[tenant]  # type: ignore[no-any-return]
     key = (tenant, seed_of(runtime, tenant))
-    data = runtime.seeded.get(key)
-    if data is None:
-        data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
-                           specs=runtime.specs)
-        runtime.seeded[key] = data
-    runtime.store.load_tenant(tenant, data)
+    kept = runtime.seeded.get(key)
+    if isinstance(kept, bytes):
+        return orjson.loads(kept)  # type: ignore[no-any-return]
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    data = seed_tenant(tenant, key[1], runtime.seeders, runtime.fixtures.services,
+                       specs=runtime.specs)
+    with contextlib.suppress(TypeError):  # an integer beyond 64 bits: generated again
+        runtime.seeded[key] = data if is_default(runtime, tenant) else orjson.dumps(data)
+    return data  # type: ignore[no-any-return]
+
+
+def _forget_seeded(runtime: Runtime, tenant: str) -> None:
+    for key in [key for key in runtime.seeded if key[0] == tenant]:
+        runtime.seeded.pop(key, None)
+
+
+def reseed(runtime: Runtime, tenant: str) -> None:
+    """Put ``tenant`` back into its start state."""
+    runtime.store.load_tenant(tenant, start_data(runtime, tenant))
+
+
+def _under_lease(runtime: Runtime, work: Callable[[], None], done: Callable[[], bool],
+                 wait_seconds: float) -> None:
+    """``work()`` while holding the seeding lease, unless ``done()`` turns true first.
+
+    One worker of a shared world seeds at a time; the others wait until what
+    they need is there. A holder that dies lets the lease expire.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while not runtime.shared.claim(SEEDING, SEEDING_LEASE_SECONDS):
+        if done():
+            return
+        if time.monotonic() > deadline:
+            raise StoreUnavailable(f"the shared world was not seeded within {wait_seconds:.0f} s "
+                                   "by the worker that claimed it")
+        time.sleep(0.02)
+    try:
+        work()
+    finally:
+        runtime.shared.release(SEEDING)
+
+
+def _world_mark(runtime: Runtime) -> dict[str, Any] | None:
+    return runtime.shared.get(WORLD, SEEDED)  # type: ignore[no-any-return]
+
+
+def restore(runtime: Runtime, tenant: str,
+            wait_seconds: float = 2 * SEEDING_LEASE_SECONDS) -> bool:
+    """Seed again a default (or ``--state``) tenant the shared store lost; False for others.
+
+    Several workers find it missing at once (a Redis restarted empty). Each waits
+    for the seeding lease; its holder seeds only what is missing (``add_tenant``
+    never overwrites), so a write that a worker acknowledged on the restored
+    tenant is never replaced by a second seeding.
+    """
+    if not (is_default(runtime, tenant) or tenant in runtime.start_state):
+        return False
+
+    def heal() -> None:
+        if _world_mark(runtime) is None:
+            _restore_world(runtime)
+        elif runtime.store.add_tenant(tenant, start_data(runtime, tenant)):
+            log.warning("tenant %r was missing from the state store (deleted behind the "
+                        "mock's back?): seeded it again", tenant)
+
+    _under_lease(runtime, heal, lambda: runtime.store.has_tenant(tenant), wait_seconds)
+    return True
+
+
+def check_world(runtime: Runtime, wait_seconds: float = 2 * SEEDING_LEASE_SECONDS) -> None:
+    """Restore a world the shared store lost, should no request have run into it yet."""
+    if _world_mark(runtime) is not None:
+        return
+
+    def heal() -> None:
+        if _world_mark(runtime) is None:
+            _restore_world(runtime)
+
+    _under_lease(runtime, heal, lambda: _world_mark(runtime) is not None, wait_seconds)
+
+
+def _restore_world(runtime: Runtime) -> None:
+    """The shared store lost the world (Redis restarted without persistence, a flush).
+
+    Seeds the start tenants that are missing, says so once (only the lease
+    holder gets here, and it leaves a new mark), and records the loss for
+    ``GET /__admin/health``.
+    """
+    restored = []
+    for name in dict.fromkeys([*runtime.fixtures.tenants, *runtime.start_state]):
+        if runtime.store.add_tenant(name, start_data(runtime, name)):
+            restored.append(name)
+            if not is_default(runtime, name):
+                _grant(runtime, name, grants(runtime, name))
+    now = iso_millis(utc_now())
+    lost = runtime.world.get("seededAt")
+    losses = runtime.shared.get(WORLD, LOSSES) or []
+    runtime.shared.put(WORLD, LOSSES, [*losses, {
+        "detectedAt": now, "worldSeededAt": lost, "restored": restored}][-KEPT_LOSSES:])
+    runtime.world = {"seed": runtime.settings.seed, "seededAt": now}
+    runtime.shared.put(WORLD, SEEDED, runtime.world)
+    log.warning(
+        "the state store lost the shared world (prefix %r, seeded at %s): every tenant's "
+        "data, tenants created on demand, issued tokens, the journal and the fault rules "
+        "are gone; seeded again at %s: %s. Writes acknowledged before are lost: turn on "
+        "Redis persistence (appendonly yes, appendfsync everysec) to keep the world across "
+        "Redis restarts", runtime.settings.state_prefix, lost or "an unknown time", now,
+        ", ".join(restored) or "nothing was missing")
+
+
+def losses(runtime: Runtime) -> list[dict[str, Any]]:
+    """The worlds the shared store lost, oldest first (at most the last few)."""
+    return list(runtime.shared.get(WORLD, LOSSES) or [])
 
 
 def build_tokens(fixtures: Fixtures, specs: Mapping[str, Mapping[str, Any]], catalog: Catalog,
@@ -103,21 +218,20 @@ def start(runtime: Runtime, first_start: Callable[[], None],
     POST /__admin/reset starts it over). A seeder that dies lets its lease
     expire, and one of those waiting takes over.
     """
-    deadline = time.monotonic() + wait_seconds
-    while (mark := runtime.shared.get(WORLD, SEEDED)) is None:
-        if runtime.shared.claim(SEEDING, SEEDING_LEASE_SECONDS):
-            try:
-                for tenant in runtime.fixtures.tenants:
-                    reseed(runtime, tenant)
-                first_start()
-                runtime.shared.put(WORLD, SEEDED, {"seed": runtime.settings.seed})
-            finally:
-                runtime.shared.release(SEEDING)
-            return
-        if time.monotonic() > deadline:
-            raise StoreUnavailable(f"the shared world was not seeded within {wait_seconds:.0f} s "
-                                   "by the worker that claimed it")
-        time.sleep(0.05)
+    def seed_world() -> None:
+        if _world_mark(runtime) is not None:
+            return  # seeded by another worker while this one waited
+        for tenant in runtime.fixtures.tenants:
+            reseed(runtime, tenant)
+        first_start()
+        runtime.shared.put(WORLD, SEEDED, {"seed": runtime.settings.seed,
+                                           "seededAt": iso_millis(utc_now())})
+
+    if _world_mark(runtime) is None:
+        _under_lease(runtime, seed_world, lambda: _world_mark(runtime) is not None,
+                     wait_seconds)
+    mark = _world_mark(runtime) or {}
+    runtime.world = mark
     if mark.get("seed") != runtime.settings.seed:
         log.warning("the shared world was seeded with seed %s, this server runs with seed %s: "
                     "its data stays as seeded; POST /__admin/reset reseeds it with the seed "
@@ -135,6 +249,7 @@ def restart(runtime: Runtime) -> None:
         if not is_default(runtime, tenant) and tenant not in runtime.start_state:
             runtime.store.drop_tenant(tenant)
             runtime.shared.delete(SEEDS, tenant)
+            _forget_seeded(runtime, tenant)
     for tenant in [*runtime.fixtures.tenants, *runtime.start_state]:
         reseed(runtime, tenant)
     runtime.tokens.forget_granted()
@@ -233,6 +348,7 @@ def drop(runtime: Runtime, name: str) -> None:
         runtime.store.drop_tenant(name)
         runtime.shared.delete(SEEDS, name)
         runtime.start_state.pop(name, None)
+        _forget_seeded(runtime, name)
 
 
 def summary(runtime: Runtime, name: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ answers JSON; errors are Problems rendered in the admin shape.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
@@ -21,6 +22,9 @@ from specdouble.world.runtime import get_runtime
 
 async def get_health() -> ConnexionResponse:
     runtime = get_runtime()
+    # A shared store that lost the world is restored here too, should no request
+    # have run into it yet (off the loop: it may wait for another worker's lease).
+    await asyncio.to_thread(tenants.check_world, runtime)
     return json_response({
         "status": "ok",
         "version": __version__,
@@ -28,11 +32,16 @@ async def get_health() -> ConnexionResponse:
         "tenants": runtime.store.tenants(),
         "journal": {"entries": len(runtime.journal), "capacity": runtime.journal.size},
         "faults": len(runtime.faults),
+        "worldLosses": tenants.losses(runtime),
     })
 
 
+# Seeding and loading a tenant take CPU for a second or so: they run in a worker thread
+# (the stores are thread-safe), so every other client is still answered meanwhile.
+
 async def reset_state(tenant: str | None = None) -> ConnexionResponse:
-    return json_response({"reset": tenants.reset(get_runtime(), tenant)})
+    return json_response({"reset": await asyncio.to_thread(tenants.reset, get_runtime(),
+                                                           tenant)})
 
 
 # --- journal --------------------------------------------------------------------------
@@ -89,7 +98,7 @@ async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
     tenants.require(runtime, tenant)
     data = records.check_state(body, runtime.catalog.collections(), runtime.specs)
-    runtime.store.load_tenant(tenant, data)
+    await asyncio.to_thread(runtime.store.load_tenant, tenant, data)
     return json_response({"tenant": tenant,
                           "records": {name: len(items) for name, items in data.items()}})
 
@@ -111,7 +120,8 @@ async def list_outbox(tenant: str | None = None) -> ConnexionResponse:
 
 async def create_tenant(body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
-    credentials = tenants.create(runtime, body["name"], body.get("seed"))
+    credentials = await asyncio.to_thread(tenants.create, runtime, body["name"],
+                                          body.get("seed"))
     return json_response({**tenants.summary(runtime, body["name"]), **credentials},
                          status=201)
 
@@ -123,5 +133,5 @@ async def list_tenants() -> ConnexionResponse:
 
 
 async def delete_tenant(name: str) -> ConnexionResponse:
-    tenants.drop(get_runtime(), name)
+    await asyncio.to_thread(tenants.drop, get_runtime(), name)
     return no_content()
