@@ -123,3 +123,9 @@ def test_a_plan_holds_the_bearer_scopes_and_parameters() -> None:
 def test_shapes_the_pipeline_does_not_decode_are_declined(changes: dict[str, Any]) -> None:
     plan = compile_operation(_source(**changes), lambda schema, kind: _reference(schema))
     assert plan.declined
+
+
+def test_text_jsonschema_rs_cannot_take_is_checked_by_the_reference() -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "integer"}}}
+    check = SchemaCheck(schema, lambda: _reference(schema))
+    assert check.body_errors({"name": "\ud800"}) == ["body.name: '\\ud800' is not of type 'integer'"]

@@ -138,19 +138,28 @@ class SchemaCheck:
         self._fast = fast_validator(schema)
         self._reference = reference
 
+    def _fast_says_valid(self, value: Any) -> bool:
+        """jsonschema-rs's "yes"; anything it cannot take (a lone surrogate) is the reference's."""
+        if self._fast is None:
+            return False
+        try:
+            return bool(self._fast.is_valid(value))
+        except Exception:  # e.g. text that is no valid UTF-8 for Rust
+            return False
+
     def valid(self, value: Any) -> bool:
-        if self._fast is not None and self._fast.is_valid(value):
+        if self._fast_says_valid(value):
             return True
         return not any(True for _ in self._reference().iter_errors(value))
 
     def body_errors(self, value: Any, prefix: str = "body") -> list[str]:
         """Sorted ``where: why`` details (the request body's report)."""
-        if self._fast is not None and self._fast.is_valid(value):
+        if self._fast_says_valid(value):
             return []
         return schema_errors(self._reference(), value, prefix)
 
     def messages(self, value: Any) -> list[str]:
         """The reference's messages in its order (a parameter's report)."""
-        if self._fast is not None and self._fast.is_valid(value):
+        if self._fast_says_valid(value):
             return []
         return [error.message for error in self._reference().iter_errors(value)]
