@@ -128,4 +128,5 @@ def test_shapes_the_pipeline_does_not_decode_are_declined(changes: dict[str, Any
 def test_text_jsonschema_rs_cannot_take_is_checked_by_the_reference() -> None:
     schema = {"type": "object", "properties": {"name": {"type": "integer"}}}
     check = SchemaCheck(schema, lambda: _reference(schema))
-    assert check.body_errors({"name": "\ud800"}) == ["body.name: '\\ud800' is not of type 'integer'"]
+    expected = ["body.name: '\\ud800' is not of type 'integer'"]
+    assert check.body_errors({"name": "\ud800"}) == expected
