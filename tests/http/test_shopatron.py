@@ -101,7 +101,7 @@ def test_corrected_backorder_example(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     [shipment] = response.json()["shipments"]
     assert (shipment["shipmentStatus"], shipment["backOrderReleaseDate"]) == (
-        "BACKORDER", "2016-12-30T00:00:00.000Z")
+        "BACKORDER", "2016-12-30T00:00:00+00:00")
     assert shipment["items"] == [{"orderItemID": 98765, "quantity": 3}]
 
 

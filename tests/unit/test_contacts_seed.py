@@ -188,9 +188,17 @@ def test_generated_legal_entities_are_consistent_within_themselves(tenant: str, 
             assert address["contactDetails"]["countryCode"] == country
             assert address["contactDetails"]["emails"] and address["contactDetails"]["city"]
         for member in entity["approvalGroup"]:
-            person = data[contacts.CUSTOMERS][member["id"]]
-            assert (member["name"], member["surname"]) == (person["name"], person["surname"])
+            # The vendor's model: a contact assignment of this entity, not expanded.
+            assignment = data[contacts.ASSIGNMENTS][member["id"]]
+            assert member["legalEntity"] == {"id": entity["id"]} == assignment["legalEntity"]
+            assert member["customer"] == data[contacts.CUSTOMERS][assignment["customer"]["id"]]
+            assert (member["type"], member["primary"]) == (assignment["type"],
+                                                           assignment["primary"])
+        assert entity.get("restrictions") in (None, [country])
+        assert all(a["type"] in ("HEADQUARTER", "WAREHOUSE", "OFFICE")
+                   for a in entity["entitiesAddresses"])
         assert "mixins" not in entity["metadata"]
+    assert any(e["approvalGroup"] for e in entities)
     assert len(group_names) == len(set(group_names.values()))  # one id per group
 
 

@@ -208,7 +208,7 @@ def test_event_for_cancelled_order_is_409(store: MemoryStore) -> None:
         ({"packedAmount": "2"}, "body.packedAmount"),
         ({"canceledAmount": True}, "body.canceledAmount"),
         ({"timestamp": "yesterday"}, "body.timestamp"),
-        ({"unit": ""}, "body.unit"),
+        ({"unit": 5}, "body.unit"),
         ({"bookProduct": "yes"}, "body.bookProduct"),
     ],
 )

@@ -27,6 +27,7 @@ from specdouble.query import (
 )
 from specdouble.state.base import Record, Store, Transaction
 from specdouble.support.clock import iso_millis
+from specdouble.support.jsonparse import as_integer
 from specdouble.support.problems import Problem, bad_request, conflict
 
 LEGAL_ENTITIES = "cm.legalEntities"
@@ -293,7 +294,7 @@ def _references(body: dict[str, Any]) -> tuple[str, str]:
     missing = [
         f"body.{name}.id: is required"
         for name, value in (("legalEntity", legal_entity_id), ("customer", customer_id))
-        if not value
+        if value is None
     ]
     if missing or legal_entity_id is None or customer_id is None:
         raise bad_request("The contact assignment is incomplete.", *missing)
@@ -320,7 +321,7 @@ def _requested_version(body: dict[str, Any]) -> int | None:
     metadata = body.get("metadata")
     if not isinstance(metadata, dict) or metadata.get("version") is None:
         return None
-    version = metadata["version"]
+    version = as_integer(metadata["version"])
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise bad_request(
             "The contact assignment is invalid.", "body.metadata.version: must be an integer >= 1"

@@ -13,6 +13,7 @@ from typing import Any
 
 from specdouble.state.base import Record, Store, Transaction
 from specdouble.support.clock import iso_millis, parse_iso
+from specdouble.support.jsonparse import as_integer
 from specdouble.support.problems import NOT_FOUND, Problem, bad_request, conflict
 
 ORDERS = "pickpack.orders"
@@ -176,9 +177,10 @@ def create_recalculation(
 ) -> dict[str, Any]:
     """Start a recalculation job; with ``finish`` it is stored already finished.
 
-    MANUAL takes the distinct ``order_ids`` (first occurrence order); AUTOMATIC
-    ignores them and takes the orders with packing events since their last
-    recalculation. 409 when a job still IN_PROGRESS covers one of the orders.
+    MANUAL takes the distinct ``order_ids`` (first occurrence order), 409 when
+    a job still IN_PROGRESS covers one of them. AUTOMATIC ignores them and takes
+    the orders with packing events since their last recalculation that no
+    running job covers ("finds orders that need recalculation").
     """
     if job_type not in JOB_TYPES:
         raise bad_request(
@@ -192,10 +194,14 @@ def create_recalculation(
                     "body.orderIds: required and non-empty when jobType is MANUAL",
                 )
             targets = list(dict.fromkeys(order_ids))
+            _refuse_running_overlap(tx, targets)
         else:
+            # The client named no order, so none can conflict: an order a running
+            # job covers is being recalculated already and stays due for the next job.
+            busy = _running_orders(tx)
             targets = [o["orderId"] for o in tx.values(ORDERS)
-                       if o.get("recalculationDue") and o.get("packingStatus") != CANCELLED]
-        _refuse_running_overlap(tx, targets)
+                       if o.get("recalculationDue") and o.get("packingStatus") != CANCELLED
+                       and o["orderId"] not in busy]
         job_id = _new_job_id(tx)
         for order_id in targets:
             order = tx.get(ORDERS, order_id)
@@ -264,12 +270,12 @@ def _refuse_cancelled(order: Record, field: str, what: str) -> None:
 def _event_record(event: dict[str, Any], user: str) -> Record:
     """The stored event: known fields only, amounts defaulted to 0, checked."""
     problems = [f"body.{key}: is required" for key in _EVENT_REQUIRED
-                if not isinstance(event.get(key), str) or not event.get(key)]
+                if not isinstance(event.get(key), str)]
     for key in _AMOUNTS:
-        value = event.get(key, 0)
+        value = as_integer(event.get(key, 0))
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(f"body.{key}: must be an integer >= 0")
-    if isinstance(event.get("timestamp"), str) and event["timestamp"]:
+    if isinstance(event.get("timestamp"), str):
         try:
             parse_iso(event["timestamp"])
         except ValueError:
@@ -280,7 +286,7 @@ def _event_record(event: dict[str, Any], user: str) -> Record:
         raise bad_request("The packing event is invalid.", *problems)
     values = dict(event)
     for key in _AMOUNTS:
-        values[key] = int(event.get(key, 0))
+        values[key] = int(as_integer(event.get(key, 0)))
     # No unit conversion table exists in the mock: pieces == packed amount.
     values["packedAmountInPc"] = values["packedAmount"]
     values["user"] = user
@@ -332,6 +338,12 @@ def all_packed(order: Record) -> bool:
         e.get("packedCount", 0) + e.get("canceledCount", 0) >= e.get("totalCount", 0)
         for e in entries
     )
+
+
+def _running_orders(tx: Transaction) -> set[str]:
+    """Ids of the orders some IN_PROGRESS job covers."""
+    return {o["orderId"] for job in tx.values(JOBS) if job.get("jobStatus") == "IN_PROGRESS"
+            for o in job.get("orders", [])}
 
 
 def _refuse_running_overlap(tx: Transaction, targets: list[str]) -> None:

@@ -1,8 +1,9 @@
 """The Emporix ``saas-token`` customer header: who the customer is.
 
 In reality an HS256 JWT with ``sub`` (customer number) and ``exp``. The
-documented example sends the placeholder ``text``, so by default any
-non-empty value is accepted; strict mode requires a well-formed JWT whose
+documented example sends the placeholder ``text``, so by default any value
+is accepted, even an empty one (the vendor's schema is a plain string);
+strict mode requires a well-formed JWT whose
 ``exp``, if present, is in the future. The signature is never checked: the
 mock has no passphrase.
 """
@@ -33,7 +34,7 @@ def _payload(token: str) -> dict | None:
 
 def customer_of(token: str | None, now: datetime, strict: bool) -> str | None:
     """The customer number in the token, if it carries one; Problem when invalid."""
-    if not token:
+    if token is None:
         raise bad_request("The saas-token header is required.", f"{FIELD}: is required")
     payload = _payload(token)
     if payload is None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from specdouble.state.base import Record, Store, Transaction
 from specdouble.support.clock import iso_millis, parse_iso
+from specdouble.support.jsonparse import as_integer
 from specdouble.support.problems import Problem
 
 ORDERS = "shopatron.orders"
@@ -108,6 +109,7 @@ def assign_order(
 
     Raises :class:`Problem` (nothing changes) when any check fails.
     """
+    request = _whole_numbers(request)
     packages = _check_shape(request)
     with store.transaction(tenant) as tx:
         order = _load_order(tx, request["orderID"], "body.orderID")
@@ -138,6 +140,36 @@ def assign_order(
         if request.get("sendEmails"):
             _record_emails(tx, order, emails, stamp)
         return order
+
+
+def _whole_numbers(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request with its integer fields written as ``1.0`` read as ints.
+
+    Validation accepts ``1.0`` where an integer is expected (as Jackson does);
+    ids are looked up and stored as ints, so they must be ints here.
+    """
+    out = dict(request)
+    if "orderID" in out:
+        out["orderID"] = as_integer(out["orderID"])
+    packages = out.get("packageAssignment")
+    if isinstance(packages, list):
+        out["packageAssignment"] = [_whole_package(p) for p in packages]
+    return out
+
+
+def _whole_package(package: Any) -> Any:
+    if not isinstance(package, Mapping):
+        return package
+    out = {k: as_integer(v) if k in ("shipmentID", "locationID") else v
+           for k, v in package.items()}
+    items = out.get("itemAssign")
+    if isinstance(items, list):
+        out["itemAssign"] = [
+            {k: as_integer(v) if k in ("orderItemID", "quantity") else v
+             for k, v in item.items()} if isinstance(item, Mapping) else item
+            for item in items
+        ]
+    return out
 
 
 def package_kind(package: Mapping[str, Any]) -> str:
@@ -181,6 +213,8 @@ def refresh_order(order: Record) -> Record:
                if s["shipmentStatus"] in ACTIVE_SHIPMENT)
     subtotal = round(subtotal, 2)
     shipping = round(float(order.get("estimatedShipping", 0.0)), 2)
+    if all(i["quantity"] == i["canceledQuantity"] for i in order["items"]):
+        shipping = 0.0  # every item cancelled: nothing is left to ship
     order.update(
         subtotal=subtotal,
         customerSubtotal=subtotal,
@@ -470,7 +504,8 @@ def _apply_assign(
     _place(shipment, package, kind, where, locations, created)
     if kind == BACKORDER_KIND:
         shipment["shipmentStatus"] = BACKORDER
-        shipment["backOrderReleaseDate"] = iso_millis(parse_iso(package["backOrderReleaseDate"]))
+        # Echoed as sent: the Get Order structure documents no normalised form.
+        shipment["backOrderReleaseDate"] = package["backOrderReleaseDate"]
     else:
         status = package.get("shipmentStatus") or (READY if rectify else ASSIGNED)
         shipment["shipmentStatus"] = status

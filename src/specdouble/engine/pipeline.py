@@ -333,7 +333,8 @@ class Pipeline:
 def _check(param: ParamPlan, value: Any) -> list[str]:
     """``<where>.<name>: <why>`` for each error of one parameter (the Connexion path's words)."""
     where = f"{param.location}.{param.name}"
-    if value is None or (value == "" and param.required):
+    # An empty query or path value is no value; a header sent empty is present.
+    if value is None or (value == "" and param.location != "header" and param.required):
         return [f"{where}: is required"] if param.required else []
     if param.nullable and _is_null(value):
         return []

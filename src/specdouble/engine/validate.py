@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import jsonschema_rs
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
+from specdouble.support.jsonparse import is_whole_number
+
 
 class Reference(Protocol):
     """What the reference validator offers (jsonschema's ``iter_errors``)."""
@@ -25,9 +27,9 @@ class Reference(Protocol):
 
 def _int_range(low: int, high: int) -> Callable[[object], bool]:
     def check(value: object) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_whole_number(value):
             return True  # a type error, reported by `type`
-        return low <= value <= high
+        return low <= value <= high  # type: ignore[operator]
 
     return check
 

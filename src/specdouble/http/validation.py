@@ -24,8 +24,12 @@ from connexion.validators import (
 from jsonschema import Draft4Validator
 from starlette.types import Receive, Scope
 
+from specdouble.data.validation import whole_numbers_are_integers
 from specdouble.engine.validate import FORMAT_CHECKER, coerce, schema_errors
 from specdouble.support.jsonparse import JSONError, parse_json
+
+_BODY_VALIDATOR = whole_numbers_are_integers(Draft4RequestValidator)
+_PARAMETER_VALIDATOR = whole_numbers_are_integers(Draft4Validator)
 
 _VALIDATORS: dict[tuple[int, str], tuple[dict, Draft4Validator]] = {}
 
@@ -40,7 +44,7 @@ def compiled(schema: dict, kind: str = "parameter") -> Draft4Validator:
     key = (id(schema), kind)
     entry = _VALIDATORS.get(key)
     if entry is None or entry[0] is not schema:
-        cls = Draft4RequestValidator if kind == "body" else Draft4Validator
+        cls = _BODY_VALIDATOR if kind == "body" else _PARAMETER_VALIDATOR
         entry = (schema, cls(schema, format_checker=FORMAT_CHECKER))
         _VALIDATORS[key] = entry
     return entry[1]
@@ -111,7 +115,8 @@ class AllErrorsParameterValidator(ParameterValidator):
 
     def _check(self, where: str, param: dict, value: t.Any) -> list[str]:
         name = param["name"]
-        if value is None or (value == "" and param.get("required")):
+        # An empty query or path value is no value; a header sent empty is present.
+        if value is None or (value == "" and where != "header" and param.get("required")):
             if param.get("required"):
                 return [f"{where}.{name}: is required"]
             return []

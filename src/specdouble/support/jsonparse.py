@@ -33,8 +33,38 @@ def _position(doc: str, pos: int) -> tuple[int, int]:
     return line, column
 
 
+class _ConstantError(ValueError):
+    """NaN/Infinity met by the decoder; carries the token so its place can be found."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not a valid JSON value")
+        self.name = name
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON value")
+    raise _ConstantError(name)
+
+
+def _outside_strings(doc: str, token: str) -> int:
+    """Index of the first ``token`` not inside a string literal; 0 when absent.
+
+    The decoder reports no position for the constants it hands to its hook;
+    the document parsed fine up to there, so the first bare occurrence is it.
+    """
+    in_string = escaped = False
+    for index, char in enumerate(doc):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif doc.startswith(token, index):
+            return index
+    return 0
 
 
 def _parse_float(text: str) -> float:
@@ -105,10 +135,31 @@ def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise _explain(doc, err) from None
     except RecursionError:
         raise JSONError(f"nesting deeper than {max_depth} levels") from None
+    except _ConstantError as err:
+        line, column = _position(doc, _outside_strings(doc, err.name))
+        raise JSONError(str(err), line, column) from None
     except ValueError as err:  # from the hooks, or an integer with too many digits
         raise JSONError(str(err)) from None
     if not _depth_ok(value, max_depth):
         raise JSONError(f"nesting deeper than {max_depth} levels")
+    return value
+
+
+def is_whole_number(value: object) -> bool:
+    """An integer as JSON Schema 2020-12 and Jackson read one: ``1`` and ``1.0``, not ``true``."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def as_integer(value: Any) -> Any:
+    """A whole number written as ``1.0`` as the int it means; anything else unchanged.
+
+    Request validation lets ``1.0`` through where an integer is expected, so the
+    rules store and answer ``1``, as a Java backend reading it into an int would.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

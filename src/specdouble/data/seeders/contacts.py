@@ -57,9 +57,9 @@ def seed(ctx: SeedContext) -> TenantData:
     fake = _Generator(ctx, taken=set(legal_entities) | set(customers) | set(assignments))
     generated_customers = [fake.customer() for _ in range(GENERATED_CUSTOMERS)]
     groups = [fake.customer_group(names) for names in GROUP_NAMES]
-    companies = [fake.legal_entity(groups, generated_customers) for _ in range(GENERATED_COMPANIES)]
+    companies = [fake.legal_entity(groups) for _ in range(GENERATED_COMPANIES)]
     subsidiaries = [
-        fake.legal_entity(groups, generated_customers, parent=ctx.rng.choice(companies))
+        fake.legal_entity(groups, parent=ctx.rng.choice(companies))
         for _ in range(GENERATED_SUBSIDIARIES)
     ]
     generated_entities = companies + subsidiaries
@@ -72,6 +72,9 @@ def seed(ctx: SeedContext) -> TenantData:
             continue
         pairs.add((entity["id"], customer["id"]))
         generated_assignments.append(fake.assignment(entity, customer))
+    people = {c["id"]: c for c in generated_customers}
+    for entity in generated_entities:
+        entity["approvalGroup"] = fake.approval_group(entity, generated_assignments, people)
 
     legal_entities.update({record["id"]: record for record in generated_entities})
     customers.update({record["id"]: record for record in generated_customers})
@@ -154,11 +157,12 @@ class _Generator:
     def customer_group(self, names: tuple[str, str, str]) -> Record:
         en, de, fr = names
         return self.ctx.record(
-            "CustomerGroup", {"id": self.new_id(), "name": {"en": en, "de": de, "fr": fr}}
+            "CustomerGroup", {"id": self.new_id(), "name": {"en": en, "de": de, "fr": fr}},
+            omit=("role",),  # the vendor names no role values; none is invented
         )
 
     def legal_entity(
-        self, groups: list[Record], people: list[Record], parent: Record | None = None
+        self, groups: list[Record], parent: Record | None = None
     ) -> Record:
         ident = self.new_id()
         name = self.ctx.value("LegalEntity/properties/name", hint="LegalEntity.name")
@@ -177,13 +181,30 @@ class _Generator:
             self.address(label, kind, country)
             for label, kind in self.rng.sample(ADDRESS_KINDS, self.rng.randint(1, 2))
         ]
-        fields["approvalGroup"] = [
-            self.ctx.record("ApprovalGroupMember",
-                            {"id": p["id"], "name": p["name"], "surname": p["surname"]})
-            for p in self.rng.sample(people, self.rng.randint(0, 2))
-        ]
+        # Filled once the assignments exist: members are the entity's own assignments.
+        fields["approvalGroup"] = []
+        omit = ["mixins"]  # no mixin schemas exist in the mock
+        if self.rng.random() < 0.3:
+            fields["restrictions"] = [country]
+        else:
+            omit.append("restrictions")
         fields["metadata"] = self.metadata()
-        return self.ctx.record("LegalEntity", fields)
+        return self.ctx.record("LegalEntity", fields, omit=omit)
+
+    def approval_group(
+        self, entity: Record, assignments: list[Record], people: dict[str, Record]
+    ) -> list[Record]:
+        """Up to two of the entity's contact assignments, legal entity not expanded."""
+        own = [a for a in assignments if a["legalEntity"]["id"] == entity["id"]]
+        chosen = self.rng.sample(own, min(len(own), self.rng.randint(0, 2)))
+        return [
+            self.ctx.record("ApprovalGroupMember", {
+                "id": a["id"], "legalEntity": {"id": entity["id"]},
+                "customer": dict(people[a["customer"]["id"]]), "type": a["type"],
+                "primary": a["primary"], "metadata": dict(a["metadata"]),
+            })
+            for a in chosen
+        ]
 
     def legal_info(self, name: str) -> Record:
         """The legal name extends the entity's name; the tax number starts with its country."""
@@ -210,7 +231,7 @@ class _Generator:
         )
         fields = {"id": self.new_id(), "name": label, "type": kind, "contactDetails": details,
                   "metadata": self.metadata()}
-        return self.ctx.record("EntityAddress", fields)
+        return self.ctx.record("EntityAddress", fields, omit=("mixins",))
 
     def assignment(self, entity: Record, customer: Record) -> Record:
         """References hold only ids (reads expand them); no mixins: no mixin schemas exist."""
