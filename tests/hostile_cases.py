@@ -422,6 +422,21 @@ sees the request, and that the pathological regex answers within a generous
 time guard.
 `tests/test_concurrency.py` fires 240 parallel writes per scenario without a
 lost or doubled update.
+
+## Tenants created on demand
+
+`POST /__admin/tenants` seeds on a worker thread, never on the event loop, and
+keeps a created tenant packed: each collection as compressed JSON (~32 KB a
+tenant instead of ~550 KB of records), unpacked the first time a request or
+transaction reads it; a reset hands the store the same bytes again, and
+deleting the tenant forgets its data, its reset copy, its seed, its lock and
+its tokens. Measured with `python -m bench.tenants --tenants 1000` (2 shared
+cores): before, 1,000 tenants took 578 MB (701 MB RSS, 815 MB after deleting
+them) and a reset of all 5.1 s; now 40 MB (162-164 MB RSS, no growth after
+deleting them) and a reset of all under 0.1 s. A plain GET meanwhile: p99
+18.8 ms (p50 8.3 ms); 52.5 ms in a run whose cores other processes kept
+busy (load average ~9). Seeding a tenant costs ~130 ms of CPU (~13% less
+since the generator caches its name hints), with the same data byte for byte.
 """
 
 

@@ -151,3 +151,13 @@ def backend_settings(backend: str, **changes: Any) -> Settings:
         return settings
     return dataclasses.replace(settings, state_url=suite_redis().url,
                                state_prefix=f"suite-{uuid.uuid4().hex[:10]}")
+
+
+def lose_connection_while_watching(*args: object, **kwargs: object) -> None:
+    """What redis-py raises for a connection lost during a read under WATCH: a WatchError
+    caused by the ConnectionError (patch it over ``redis.client.Pipeline.mget``)."""
+    try:
+        raise redis.ConnectionError("Connection closed by server.")
+    except redis.ConnectionError as err:
+        raise redis.WatchError("A ConnectionError occurred on while watching one or more "
+                               "keys") from err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -35,20 +36,29 @@ from specdouble.support.terminal import Console
 ENV_PREFIX = "SPECDOUBLE_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
-DESCRIPTION = """\
-specdouble: a stateful mock of the Emporix Pick-pack, Emporix Customer
-Management (contact assignments) and Shopatron Assign Order APIs, served from
-hand-written OpenAPI specs at the real paths on one port.
-"""
 
-EPILOG = """\
-Every option can also be set with an environment variable: SPECDOUBLE_ plus the
-option name in upper case with dashes as underscores (SPECDOUBLE_PORT=9000,
-SPECDOUBLE_CORS_ORIGIN=http://localhost:3000). Flags win over the environment.
+def _description() -> str:
+    """What is mocked: the built-in services of the catalog, by title."""
+    from specdouble import services
 
-Tokens of the default fixtures: acme-all, acme-view, globex-all (Emporix),
-shopatron-test (Shopatron). GET / lists the services, their specs and docs.
-"""
+    titles = [service.title for service in services.BUILT_IN if not service.internal]
+    listed = ", ".join(titles[:-1]) + f" and {titles[-1]}" if len(titles) > 1 else titles[0]
+    return textwrap.fill(
+        f"specdouble: a stateful mock of {listed}, served from hand-written OpenAPI specs "
+        "at the real paths on one port.", width=79) + "\n"
+
+
+def _epilog() -> str:
+    from specdouble import services
+
+    return textwrap.dedent("""\
+        Every option can also be set with an environment variable: SPECDOUBLE_ plus the
+        option name in upper case with dashes as underscores (SPECDOUBLE_PORT=9000,
+        SPECDOUBLE_CORS_ORIGIN=http://localhost:3000). Flags win over the environment.
+
+        """) + textwrap.fill(
+        f"Tokens of the default fixtures: {services.FIXTURE_TOKENS}. "
+        "GET / lists the services, their specs and docs.", width=79) + "\n"
 
 
 def _positive_int(text: str) -> int:
@@ -155,15 +165,18 @@ class _Environment:
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     """The parser, its defaults taken from ``env``; a bad variable exits 2 here."""
     default = _Environment(env)
+    from specdouble.services import OPTION_HELP
+
+    epilog = _epilog()
     parser = argparse.ArgumentParser(
-        prog="specdouble", description=DESCRIPTION, epilog=EPILOG,
+        prog="specdouble", description=_description(), epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"specdouble {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve", help="start the mock server", description="Start the mock server.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", default=default("host", DEFAULT_HOST),
                        help="interface to bind (default: %(default)s)")
@@ -202,11 +215,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                             "(default: %(default)s)")
     serve.add_argument("--job-delay", type=_non_negative_float,
                        default=default("job-delay", 0.0, _non_negative_float),
-                       help="seconds a pick-pack recalculation job stays IN_PROGRESS "
-                            "(default: 0, finished before the next request)")
+                       help=OPTION_HELP["job-delay"])
     serve.add_argument("--strict-saas-token", action="store_true",
                        default=default("strict-saas-token", False, _flag),
-                       help="require a well-formed, unexpired JWT in the saas-token header")
+                       help=OPTION_HELP["strict-saas-token"])
     admin = serve.add_argument_group(
         "admin API (/__admin: journal, faults, reset, state, tenants; see GET /)")
     admin.add_argument("--admin-token", metavar="TOKEN", default=default("admin-token", None),

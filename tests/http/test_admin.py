@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from specdouble.data.seeding import seed_tenant
 from specdouble.http.admin.guard import is_local
 from specdouble.http.app import create_app
+from specdouble.state.memory import MemoryStore
 from specdouble.support.settings import Settings
+from specdouble.world import tenants
 from specdouble.world.runtime import Runtime
 from tests.conftest import ACME_ALL, GLOBEX_ALL, SHOPATRON, bearer
 
@@ -372,6 +375,53 @@ def test_created_tenant_reset_uses_its_seed(client: TestClient) -> None:
     assert client.get("/__admin/state/seeded").json() == seeded
     client.post("/__admin/tenants", json={"name": "other", "seed": 43})
     assert client.get("/__admin/state/other").json()["collections"] != seeded["collections"]
+
+
+def test_created_tenant_holds_what_seeding_gives(client: TestClient, runtime: Runtime) -> None:
+    """Kept packed (memory store) or not, the data is the seeders' output, before and after
+    a write and a reset, and the same for the same name and seed on another server."""
+    client.post("/__admin/tenants", json={"name": "packed", "seed": 5})
+    seeded = seed_tenant("packed", 5, runtime.seeders, runtime.fixtures.services,
+                         specs=runtime.specs)
+    assert client.get("/__admin/state/packed").json()["collections"] == seeded
+    assert runtime.store.export_tenant("packed") == seeded
+    event = next(iter(seeded["pickpack.events"]))
+    listed = client.get("/pick-pack/packed/events", params={"pageSize": 1000},
+                        headers=bearer("packed-all")).json()
+    assert sorted(e["eventId"] for e in listed) == sorted(seeded["pickpack.events"])
+    with runtime.store.transaction("packed") as tx:
+        assert tx.delete("pickpack.events", event)
+    assert event not in runtime.store.export_tenant("packed")["pickpack.events"]
+    client.post("/__admin/reset", params={"tenant": "packed"})
+    assert runtime.store.export_tenant("packed") == seeded
+
+
+def test_dropping_a_created_tenant_forgets_it_everywhere(client: TestClient,
+                                                         runtime: Runtime) -> None:
+    def mentions(name: str) -> list[str]:
+        found = [f"seeded {key}" for key in runtime.seeded if key[0] == name]
+        found += [f"seed {name}"] if runtime.shared.get(tenants.SEEDS, name) is not None else []
+        found += [f"store {name}"] if runtime.store.has_tenant(name) else []
+        store = runtime.store
+        if isinstance(store, MemoryStore):
+            found += [f"lock {t}" for t in store._locks if t == name]
+            found += [f"records {t}" for t in store._tenants if t == name]
+        for realm in runtime.tokens.ttls:
+            for kind in ("tokens", "clients", "issued"):
+                found += [f"{kind}:{realm} {key}" for key, value in
+                          runtime.shared.items(f"{kind}:{realm}").items()
+                          if value["tenant"] == name]
+        return found
+
+    client.post("/__admin/tenants", json={"name": "gone"})
+    assert client.get("/pick-pack/gone/events", headers=bearer("gone-all")).status_code == 200
+    assert client.post("/oauth/token", data={"grant_type": "client_credentials",
+                                             "client_id": "gone-client",
+                                             "client_secret": "gone-secret"}).status_code == 200
+    client.post("/__admin/reset")
+    assert mentions("gone")
+    assert client.delete("/__admin/tenants/gone").status_code == 204
+    assert mentions("gone") == []
 
 
 def test_existing_or_default_tenant_conflicts(client: TestClient) -> None:

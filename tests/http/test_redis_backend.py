@@ -19,6 +19,7 @@ from tests.conftest import ACME_ALL, CheckingClient
 from tests.redisserver import (
     RedisServer,
     free_port,
+    lose_connection_while_watching,
 )
 
 EVENT_HEADERS = {**ACME_ALL, "saas-token": "text"}
@@ -253,11 +254,7 @@ def test_a_connection_that_keeps_breaking_is_the_documented_500_within_the_timeo
 
         def broken(*args: object, **kwargs: object) -> None:
             tries.append(1)
-            try:
-                raise redis.ConnectionError("Connection closed by server.")
-            except redis.ConnectionError as err:
-                raise redis.WatchError("A ConnectionError occurred on while watching one or "
-                                       "more keys") from err
+            lose_connection_while_watching()
 
         monkeypatch.setattr(redis.client.Pipeline, "mget", broken)
         answer = client.post("/pick-pack/acme/events", json=event("cut", order, product),

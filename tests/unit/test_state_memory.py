@@ -8,6 +8,7 @@ import pytest
 
 from specdouble.state.base import Store, Transaction, run_transaction
 from specdouble.state.memory import MemoryStore
+from specdouble.state.packed import PackedTenant
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -94,3 +95,69 @@ def test_memory_view_skips_the_copy_and_put_never_changes_a_viewed_record() -> N
     with store.transaction("acme") as tx:
         tx.put("things", "a", {"id": "a", "n": 2})
     assert viewed == {"id": "a", "n": 1}  # a later write replaced it, never changed it
+
+
+PACKABLE = {"things": {"a": {"id": "a", "n": 1, "tags": ["x"]}, "b": {"id": "b", "n": 2.5}},
+            "others": {}}
+
+
+def test_packed_tenant_round_trips_and_refuses_what_json_bytes_cannot_hold() -> None:
+    packed = PackedTenant.pack(PACKABLE)
+    assert packed.unpack() == PACKABLE
+    assert list(packed.unpack()["things"]) == ["a", "b"]
+    with pytest.raises(TypeError):
+        PackedTenant.pack({"things": {"a": {"id": "a", "n": 2**70}}})
+
+
+def test_both_stores_load_a_packed_tenant(store: Store) -> None:
+    store.load_tenant("initech", PackedTenant.pack(PACKABLE))
+    assert store.export_tenant("initech") == PACKABLE
+    with store.transaction("initech") as tx:
+        assert tx.get("things", "a") == PACKABLE["things"]["a"]
+        tx.put("others", "c", {"id": "c"})
+    assert store.export_tenant("initech")["others"] == {"c": {"id": "c"}}
+    assert store.add_tenant("initech", PackedTenant.pack({})) is False
+
+
+def test_memory_keeps_packed_collections_until_read_and_never_changes_the_bytes() -> None:
+    store = MemoryStore()
+    packed = PackedTenant.pack(PACKABLE)
+    store.load_tenant("acme", packed)
+    held = store._tenants["acme"]._collections
+    assert all(held[name] is packed.collections[name] for name in PACKABLE)  # shared, no copy
+    assert store.export_tenant("acme") == PACKABLE
+    assert all(isinstance(held[name], bytes) for name in PACKABLE)  # an export unpacks a copy
+    with store.transaction("acme") as tx:
+        tx.put("things", "a", {"id": "a", "n": 9})
+        assert tx.keys("things") == ["a", "b"]
+    assert isinstance(held["things"], dict) and held["others"] is packed.collections["others"]
+    assert list(store.export_tenant("acme")) == ["things", "others"]  # load order kept
+    assert packed.unpack() == PACKABLE  # what a reset loads again is untouched
+    store.load_tenant("acme", packed)
+    assert store.export_tenant("acme") == PACKABLE
+
+
+def test_memory_drop_forgets_the_tenant_and_its_lock_and_waiters_move_on() -> None:
+    store = MemoryStore()
+    store.load_tenant("acme", PackedTenant.pack(PACKABLE))
+    entered, results = threading.Event(), []
+
+    def write() -> None:
+        entered.wait()
+        try:
+            with store.transaction("acme") as tx:
+                results.append(tx.keys("things"))
+        except KeyError:
+            results.append("gone")
+
+    with store.transaction("acme"):
+        waiter = threading.Thread(target=write)
+        waiter.start()
+        entered.set()
+        assert store.drop_tenant("acme")
+    waiter.join()
+    assert results == ["gone"]
+    assert "acme" not in store._tenants and "acme" not in store._locks
+    store.load_tenant("acme", {"things": {}})
+    with store.transaction("acme") as tx:
+        assert tx.keys("things") == []

@@ -12,6 +12,7 @@ import pytest
 from tests.redisserver import (
     RedisServer,
     free_port,
+    lose_connection_while_watching,
 )
 
 from specdouble.state.base import (
@@ -246,14 +247,7 @@ def test_a_connection_lost_while_watching_is_never_a_raw_watch_error(
     the read before the commit): it is a conflict marked as a lost connection."""
     import redis
 
-    def broken(*args: object, **kwargs: object) -> None:
-        try:
-            raise redis.ConnectionError("Connection closed by server.")
-        except redis.ConnectionError as err:
-            raise redis.WatchError("A ConnectionError occurred on while watching one or more "
-                                   "keys") from err
-
-    monkeypatch.setattr(redis.client.Pipeline, "mget", broken)
+    monkeypatch.setattr(redis.client.Pipeline, "mget", lose_connection_while_watching)
     with pytest.raises(TransactionConflict) as caught, store.transaction("acme") as tx:
         tx.put("things", "b", {"id": "b"})
     assert caught.value.connection_lost

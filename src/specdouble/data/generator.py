@@ -30,6 +30,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from faker import Faker
@@ -300,14 +301,14 @@ class SchemaDataGenerator:
             if fmt in ("email", "idn-email"):
                 producers.append(lambda: _short_email(lo, hi, f))
         else:
-            producers += [lambda p=p: p(f, r) for p in faker_hints.string_hints(name)]
+            producers += [partial(p, f, r) for p in faker_hints.string_hints(name)]
         for pattern in eff["_patterns"]:
             producers += [
-                lambda pattern=pattern: generate_matching(pattern, r, min_length=lo, max_length=hi)
+                partial(generate_matching, pattern, r, min_length=lo, max_length=hi)
             ] * 3
         if fmt not in _FORMATS and not eff["_patterns"]:
             hinted = [p for p in faker_hints.string_hints(name)]
-            producers += [lambda p=p: _fit(p(f, r), lo, hi, f) for p in hinted]
+            producers += [partial(_fit_hint, p, f, r, lo, hi) for p in hinted]
             producers += [lambda: _fit(f.word(), lo, hi, f)] * 2
         last = ""
         for produce in producers:
@@ -443,29 +444,12 @@ class SchemaDataGenerator:
     ) -> dict[str, Any]:
         props: Mapping[str, Any] = eff.get("properties", {})
         required = list(eff.get("required", []))
-        allowed = eff.get("_allowed")
         extra_schema = eff.get("additionalProperties")
-        out: dict[str, Any] = {}
-        optional: list[str] = []
+        free = extra_schema if isinstance(extra_schema, Mapping) else {}
         # Property names carry their object as context ("OrderItem.name").
         context = eff.get("_ref") or (name.rpartition(".")[2] if name else "")
         label = {prop: f"{context}.{prop}" if context else prop for prop in props}
-        for prop, sub in props.items():
-            if allowed is not None and prop not in allowed:
-                continue
-            sub_eff = run.effective(sub)
-            if run.mode == "response" and sub_eff.get("writeOnly"):
-                continue
-            if run.mode == "request" and sub_eff.get("readOnly"):
-                continue
-            include = prop in required or (
-                depth < self.max_depth and self.rng.random() < self.optional_probability
-            )
-            if include:
-                out[prop] = self._from_effective(run, sub_eff, label[prop], depth + 1)
-            else:
-                optional.append(prop)
-        free = extra_schema if isinstance(extra_schema, Mapping) else {}
+        out, optional = self._declared_properties(run, eff, label, required, depth)
         for prop in required:
             if prop not in out and prop not in props:
                 out[prop] = self._value(run, free, prop, depth + 1)
@@ -475,21 +459,65 @@ class SchemaDataGenerator:
         while len(out) < want and optional:
             prop = optional.pop(0)
             out[prop] = self._value(run, props[prop], label[prop], depth + 1)
+        if len(out) < want and extra_schema is not False:
+            self._free_entries(run, out, want, props, free, name, depth)
+        _trim(out, eff.get("maxProperties"), required)
+        return out
+
+    def _declared_properties(
+        self, run: _Run, eff: Mapping[str, Any], label: Mapping[str, str],
+        required: list[str], depth: int,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The declared properties this run may send: each required one, the optional
+        ones that win their roll; the optional ones left over, in order."""
+        allowed = eff.get("_allowed")
+        out: dict[str, Any] = {}
+        optional: list[str] = []
+        for prop, sub in eff.get("properties", {}).items():
+            if allowed is not None and prop not in allowed:
+                continue
+            sub_eff = run.effective(sub)
+            if not _visible(run.mode, sub_eff):
+                continue
+            include = prop in required or (
+                depth < self.max_depth and self.rng.random() < self.optional_probability
+            )
+            if include:
+                out[prop] = self._from_effective(run, sub_eff, label[prop], depth + 1)
+            else:
+                optional.append(prop)
+        return out, optional
+
+    def _free_entries(
+        self, run: _Run, out: dict[str, Any], want: int, props: Mapping[str, Any],
+        free: Mapping[str, Any], name: str | None, depth: int,
+    ) -> None:
+        """Undeclared entries up to ``want``: language codes for a localized map, else words."""
         localized = faker_hints.map_keys(name)
         keys = list(localized or [])
         tries = 0
-        while len(out) < want and extra_schema is not False and tries < self.attempts:
+        while len(out) < want and tries < self.attempts:
             tries += 1
             key = keys.pop(0) if keys else self.faker.word()
             if key not in out and key not in props:
                 out[key] = self._value(run, free, name if localized else None, depth + 1)
-        limit = eff.get("maxProperties")
-        if limit is not None:
-            for prop in [p for p in reversed(list(out)) if p not in required]:
-                if len(out) <= limit:
-                    break
-                del out[prop]
-        return out
+
+
+def _visible(mode: Mode, eff: Mapping[str, Any]) -> bool:
+    """A response never carries writeOnly properties, a request never readOnly ones."""
+    if mode == "response":
+        return not eff.get("writeOnly")
+    return not (mode == "request" and eff.get("readOnly"))
+
+
+def _trim(out: dict[str, Any], limit: int | None, required: list[str]) -> None:
+    """Drop the last optional entries until ``maxProperties`` holds."""
+    if limit is None:
+        return
+    for prop in [p for p in reversed(list(out)) if p not in required]:
+        if len(out) <= limit:
+            break
+        del out[prop]
 
 
 def _fit(text: str, lo: int, hi: int | None, faker: Faker) -> str:
@@ -499,6 +527,14 @@ def _fit(text: str, lo: int, hi: int | None, faker: Faker) -> str:
     if len(text) < lo:
         text += faker.lexify("?" * (lo - len(text)))
     return text
+
+
+def _fit_hint(
+    hint: faker_hints.StringProducer, faker: Faker, rng: random.Random,
+    lo: int, hi: int | None,
+) -> str:
+    """A hinted value cut or padded to the allowed length."""
+    return _fit(hint(faker, rng), lo, hi, faker)
 
 
 def _short_email(lo: int, hi: int | None, faker: Faker) -> str:

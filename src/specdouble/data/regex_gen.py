@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 import re
-import re._constants as sre_c
-import re._parser as sre_parse
+import re._constants as sre_c  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
 import string
 from typing import Any
 

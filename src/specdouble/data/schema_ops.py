@@ -23,7 +23,7 @@ are flattened when reached, which is what keeps recursive schemas finite.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -118,46 +118,65 @@ def lcm_fraction(a: float, b: float) -> Fraction:
     return Fraction(num, fa.denominator * fb.denominator)
 
 
-def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    """Intersect two effective schemas (``allOf`` semantics, best effort)."""
-    out = dict(a)
-    for key, value in b.items():
-        if key in _PRIVATE or key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            continue
-        if key not in out:
-            out[key] = value
-        elif key == "type" and out["type"] != value:
-            if {out["type"], value} == {"integer", "number"}:
-                out["type"] = "integer"
-        elif key == "properties":
-            props = dict(out["properties"])
-            for name, sub in value.items():
-                props[name] = {"allOf": [props[name], sub]} if name in props else sub
-            out["properties"] = props
-        elif key == "required":
-            out["required"] = list(dict.fromkeys([*out["required"], *value]))
-        elif key == "enum":
-            out["enum"] = [v for v in out["enum"] if v in value]
-        elif key in ("minLength", "minItems", "minProperties"):
-            out[key] = max(out[key], value)
-        elif key in ("maxLength", "maxItems", "maxProperties"):
-            out[key] = min(out[key], value)
-        elif key == "multipleOf":
-            lcm = lcm_fraction(out[key], value)
-            out[key] = int(lcm) if lcm.denominator == 1 else float(lcm)
-        elif key in ("uniqueItems", "nullable", "readOnly", "writeOnly"):
-            out[key] = bool(out[key]) or bool(value)
-        elif key == "items":
-            out["items"] = {"allOf": [out["items"], value]}
-        elif key == "additionalProperties":
-            if out[key] is False or value is False:
-                out[key] = False
-            elif isinstance(out[key], Mapping) and isinstance(value, Mapping):
-                out[key] = {"allOf": [out[key], value]}
-            elif isinstance(value, Mapping):
-                out[key] = value
-    _lower(out, b)
-    _upper(out, b)
+def _type(old: Any, new: Any) -> Any:
+    return "integer" if old != new and {old, new} == {"integer", "number"} else old
+
+
+def _properties(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(old)
+    for name, sub in new.items():
+        props[name] = {"allOf": [props[name], sub]} if name in props else sub
+    return props
+
+
+def _required(old: list[str], new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))
+
+
+def _enum(old: list[Any], new: list[Any]) -> list[Any]:
+    return [v for v in old if v in new]
+
+
+def _multiple_of(old: float, new: float) -> float:
+    lcm = lcm_fraction(old, new)
+    return int(lcm) if lcm.denominator == 1 else float(lcm)
+
+
+def _either(old: Any, new: Any) -> bool:
+    return bool(old) or bool(new)
+
+
+def _all_of(old: Any, new: Any) -> dict[str, Any]:
+    return {"allOf": [old, new]}
+
+
+def _additional(old: Any, new: Any) -> Any:
+    if old is False or new is False:
+        return False
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        return {"allOf": [old, new]}
+    return new if isinstance(new, Mapping) else old
+
+
+# How a keyword both schemas carry is intersected; a keyword missing here keeps
+# the first schema's value. Numeric bounds are merged by _lower/_upper.
+_COMBINE: dict[str, Callable[[Any, Any], Any]] = {
+    "type": _type,
+    "properties": _properties,
+    "required": _required,
+    "enum": _enum,
+    "minLength": max, "minItems": max, "minProperties": max,
+    "maxLength": min, "maxItems": min, "maxProperties": min,
+    "multipleOf": _multiple_of,
+    "uniqueItems": _either, "nullable": _either, "readOnly": _either, "writeOnly": _either,
+    "items": _all_of,
+    "additionalProperties": _additional,
+}
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _merge_private(out: dict[str, Any], a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
+    """The bookkeeping keys of effective schemas: origins, patterns, choices, allowed values."""
     out["_ref"] = a.get("_ref") or b.get("_ref")
     out["_sources"] = [*a.get("_sources", []), *b.get("_sources", [])]
     out["_patterns"] = [*a.get("_patterns", []), *b.get("_patterns", [])]
@@ -167,4 +186,19 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
         out["_allowed"] = allowed_a if allowed_b is None else allowed_b
     else:
         out["_allowed"] = allowed_a & allowed_b
+
+
+def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Intersect two effective schemas (``allOf`` semantics, best effort)."""
+    out = dict(a)
+    for key, value in b.items():
+        if key in _PRIVATE or key in _BOUNDS:
+            continue
+        if key not in out:
+            out[key] = value
+        elif key in _COMBINE:
+            out[key] = _COMBINE[key](out[key], value)
+    _lower(out, b)
+    _upper(out, b)
+    _merge_private(out, a, b)
     return out

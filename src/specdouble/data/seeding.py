@@ -68,7 +68,7 @@ class SeedContext:
     def schema(self, path: str, service: str | None = None) -> Mapping[str, Any]:
         """A schema under ``components.schemas``; ``/`` walks into it.
 
-        ``"PickpackOrderRecord/properties/entries/items"`` reaches an inline
+        ``"OrderRecord/properties/entries/items"`` reaches an inline
         schema. The specs are resolved, so no ``$ref`` is left to follow.
         """
         node: Any = self.spec(service)["components"]["schemas"]
@@ -160,7 +160,7 @@ def seed_tenant(
     ``fixtures`` maps service name -> tenant -> that service's hand-written
     records; ``specs`` service name -> resolved spec, whose schemas drive
     the generated records. Collection names must be unique across services
-    (they are prefixed by service, e.g. ``pickpack.orders``).
+    (they are prefixed by service, e.g. ``<service>.orders``).
     """
     data: TenantData = {}
     for service, seeder in seeders.items():

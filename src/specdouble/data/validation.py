@@ -44,7 +44,7 @@ def whole_numbers_are_integers(cls: Any) -> Any:
 def _int_format(bits: int) -> tuple[Any, tuple[type[Exception], ...]]:
     """The OAS int32/int64 range, also for whole numbers written as ``1.0``."""
     def check(value: object) -> bool:
-        return not is_whole_number(value) or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)  # type: ignore[operator]
+        return not is_whole_number(value) or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
     return check, ()
 
 

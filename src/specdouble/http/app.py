@@ -226,6 +226,6 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.add_error_handler(404, errors.handle_http_status)
     app.add_error_handler(405, errors.handle_http_status)
     app.add_error_handler(Exception, errors.handle_unexpected)
-    app.runtime = runtime  # type: ignore[attr-defined]
+    app.runtime = runtime
     compiled.install(app, runtime)
     return app

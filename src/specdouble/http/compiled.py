@@ -145,7 +145,7 @@ def install(app: AsyncApp, runtime: Runtime) -> None:
     if settings.differential:
         from specdouble.http.differential import DifferentialFront
 
-        app.middleware = DifferentialFront(pipeline, runtime)  # type: ignore[assignment]
+        app.middleware = DifferentialFront(pipeline, runtime)
     else:
-        app.middleware = pipeline  # type: ignore[assignment]
-    app.pipeline = pipeline  # type: ignore[attr-defined]
+        app.middleware = pipeline
+    app.pipeline = pipeline

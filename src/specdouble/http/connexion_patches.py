@@ -34,6 +34,6 @@ def _validated_once(cls: type, spec: dict[str, Any]) -> None:
 
 
 def apply() -> None:
-    OpenAPISpecification._validate_spec = classmethod(_validated_once)  # type: ignore[assignment,method-assign]
+    OpenAPISpecification._validate_spec = classmethod(_validated_once)
     for module in (utils_module, parameter_module, security_module):
-        module.inspect_function_arguments = _cached_inspect  # type: ignore[attr-defined]
+        module.inspect_function_arguments = _cached_inspect

@@ -79,6 +79,28 @@ class BodyLimitMiddleware:
                 break
         return b"".join(chunks)
 
+    async def _declared_within_limit(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[Scope, Receive] | None:
+        """The request as the app reads it; None when its declared length is too large.
+
+        A chunked body is read here, up to the limit, and handed on with its length.
+        """
+        headers = scope.get("headers", [])
+        for name, value in headers:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                return None if declared > self.max_body else (scope, receive)
+        if any(name == b"transfer-encoding" for name, _ in headers):
+            body = await self._read_chunked(receive)
+            if body is None:
+                return None
+            return _with_body(scope, receive, body)
+        return scope, receive
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -89,24 +111,11 @@ class BodyLimitMiddleware:
             journal.mark(validation_errors=too_many.details)
             await send_problem(send, too_many, path)
             return
-        headers = scope.get("headers", [])
-        for name, value in headers:
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_body:
-                    await send_problem(send, self._problem(), path)
-                    return
-                break
-        else:
-            if any(name == b"transfer-encoding" for name, _ in headers):
-                body = await self._read_chunked(receive)
-                if body is None:
-                    await send_problem(send, self._problem(), path)
-                    return
-                scope, receive = _with_body(scope, receive, body)
+        within = await self._declared_within_limit(scope, receive)
+        if within is None:
+            await send_problem(send, self._problem(), path)
+            return
+        scope, receive = within
         received = 0
         started = False
         too_large = self._problem()
@@ -208,7 +217,7 @@ _SLASHED = ("/", "/__admin/")
 class NoSlashRedirectMiddleware:
     """A path with a trailing slash is an unknown path: a JSON 404, never a 307.
 
-    Connexion's router would redirect ``/pick-pack/acme/events/`` to the path
+    Connexion's router would redirect ``/<service>/acme/events/`` to the path
     without the slash, an answer no spec declares; the real APIs have no such
     paths. The documentation pages (``/docs/<spec>/``) and the console
     (``/__admin/``) keep their slash.

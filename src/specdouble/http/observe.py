@@ -232,12 +232,13 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         seen = _observation.get() or observe(self.runtime, scope, receive)
+        route = seen.route
         # Only mocked operations read the rules (the index and docs work without Redis).
-        rules = [] if seen.route is None else self.runtime.faults.definitions()
-        if not rules:
+        rules = [] if route is None else self.runtime.faults.definitions()
+        if route is None or not rules:
             await self.app(scope, receive, send)
             return
-        rule = self.runtime.faults.pick(seen.route.operation_id, scope.get("method", "GET"),
+        rule = self.runtime.faults.pick(route.operation_id, scope.get("method", "GET"),
                                         path, seen.tenant, among=rules)
         if rule is None:
             await self.app(scope, receive, send)
@@ -252,7 +253,7 @@ class FaultMiddleware:
             await drop_connection(seen.receive, reset=rule.fault == faults.CONNECTION_RESET)
             return
         if rule.status is not None:
-            await send_problem(send, fault_problem(rule, seen.route), path)
+            await send_problem(send, fault_problem(rule, route), path)
             return
         await self.app(scope, receive, send)
 

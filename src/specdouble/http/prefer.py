@@ -67,9 +67,9 @@ class PreferMiddleware:
             await send_problem(send, problem, scope.get("path", "/"))
             return
         except GenerationError as error:
-            problem = Problem(500, "The mock could not generate a body for this response.",
+            failure = Problem(500, "The mock could not generate a body for this response.",
                               [f"schema: {error}"])
-            await send_problem(send, problem, scope.get("path", "/"))
+            await send_problem(send, failure, scope.get("path", "/"))
             return
         journal.mark(forced=True)
         await _send_chosen(send, chosen, prefs.applied)

@@ -1,4 +1,4 @@
-"""The Emporix query language (``q``), sorting and field projection.
+"""The ``q`` query language of the mocked list endpoints, sorting and field projection.
 
 Protocol-agnostic: plain strings in, plain dicts evaluated. Nothing here
 knows about HTTP; callers turn :class:`QueryError` into their error shape.

@@ -83,11 +83,12 @@ def _translate(exc: UnexpectedInput, body: str, offset: int) -> QueryError:
         return QueryError(f"unexpected {_show(str(token))}", column, _names(exc.expected))
     if isinstance(exc, UnexpectedCharacters):
         column = offset + exc.column
-        char = body[exc.pos_in_stream] if exc.pos_in_stream < len(body) else ""
+        pos = len(body) if exc.pos_in_stream is None else exc.pos_in_stream
+        char = body[pos] if pos < len(body) else ""
         expected = set(exc.allowed or ())
         if char == '"':
             return QueryError("unterminated quoted string", column, ["a closing '\"'"])
-        if char == "~" and body[exc.pos_in_stream - 1 : exc.pos_in_stream] == "(":
+        if char == "~" and body[pos - 1 : pos] == "(":
             return QueryError("unterminated '(~' regular expression", column - 1, ["')'"])
         return QueryError(f"unexpected {_show(char)}", column, _names(expected))
     return QueryError(str(exc), offset + 1)  # pragma: no cover - Lark has no other kinds

@@ -2,7 +2,7 @@
 
 ``legalEntity.customerGroups.id`` on a record whose ``customerGroups`` is a
 list yields every element's ``id``: conditions then hold if any value
-matches, which is how the Emporix query language treats arrays.
+matches, which is how the ``q`` query language treats arrays.
 """
 
 from __future__ import annotations

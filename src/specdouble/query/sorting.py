@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from specdouble.query.paths import values_at
@@ -36,7 +37,7 @@ def sort_records(records: list[dict[str, Any]], keys: list[SortKey]) -> list[dic
     """
     out = list(records)
     for key in reversed(keys):
-        out.sort(key=lambda record, key=key: _rank(record, key.path), reverse=key.descending)
+        out.sort(key=partial(_rank, path=key.path), reverse=key.descending)
     return out
 
 

@@ -23,5 +23,14 @@ BUILT_IN: tuple[Service, ...] = (
 FALLBACK = emporix.CUSTOMER_MANAGEMENT.name
 
 
+# The command line's words for what only these services have.
+FIXTURE_TOKENS = "acme-all, acme-view, globex-all (Emporix), shopatron-test (Shopatron)"
+OPTION_HELP = {
+    "job-delay": "seconds a pick-pack recalculation job stays IN_PROGRESS "
+                 "(default: 0, finished before the next request)",
+    "strict-saas-token": "require a well-formed, unexpired JWT in the saas-token header",
+}
+
+
 def built_in_catalog(services: tuple[Service, ...] = BUILT_IN) -> Catalog:
     return Catalog(services, fallback=FALLBACK)

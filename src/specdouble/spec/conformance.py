@@ -8,14 +8,13 @@ Protocol-agnostic: it takes plain values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from specdouble.spec.loader import OperationIndex
 
@@ -27,12 +26,30 @@ class _Request:
     host_url: str
     body: bytes | None = None
     content_type: str = "application/json"
-    parameters: RequestParameters = field(default_factory=lambda: RequestParameters(
-        query=ImmutableMultiDict(), header=Headers(), cookie=ImmutableMultiDict()))
+    parameters: RequestParameters = field(default_factory=RequestParameters)
 
     @property
     def full_url_pattern(self) -> str:
         return self.host_url + self.path
+
+
+class _Headers(Mapping[str, str]):
+    """Response headers looked up by name in any case, as HTTP names them."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = {name.lower(): value for name, value in headers.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._headers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
 
 
 @dataclass
@@ -40,7 +57,7 @@ class _Response:
     status_code: int
     data: bytes
     content_type: str
-    headers: Headers
+    headers: _Headers
 
 
 class ResponseChecker:
@@ -68,7 +85,7 @@ class ResponseChecker:
         host = spec.get("servers", [{}])[-1].get("url", "")
         request = _Request(method.lower(), path, host)
         content_type = headers.get("content-type", "application/json" if body else "")
-        response = _Response(status, body, content_type, Headers(list(headers.items())))
+        response = _Response(status, body, content_type, _Headers(headers))
         try:
             result = self._api(name).unmarshal_response(request, response)
         except PathError:

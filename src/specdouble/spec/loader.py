@@ -29,7 +29,7 @@ def load_spec(path: Path) -> dict[str, Any]:
     return copy.deepcopy(_load(str(path.resolve()), path.stat().st_mtime))
 
 
-def declared_scopes(spec: dict[str, Any]) -> set[str]:
+def declared_scopes(spec: Mapping[str, Any]) -> set[str]:
     """Every OAuth2 scope the spec's security schemes declare."""
     scopes: set[str] = set()
     for scheme in spec.get("components", {}).get("securitySchemes", {}).values():

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from specdouble.state.packed import PackedTenant
 
 Record = dict[str, Any]
 # collection name -> record id -> record
@@ -78,10 +81,10 @@ class Store(Protocol):
 
     def tenants(self) -> list[str]: ...
 
-    def load_tenant(self, tenant: str, data: TenantData) -> None:
-        """Replace a tenant's whole data (creating the tenant)."""
+    def load_tenant(self, tenant: str, data: TenantData | PackedTenant) -> None:
+        """Replace a tenant's whole data (creating the tenant); ``data`` is not kept."""
 
-    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+    def add_tenant(self, tenant: str, data: TenantData | PackedTenant) -> bool:
         """Create the tenant with ``data`` unless it exists; True when this call created it.
 
         One atomic step that never overwrites: of several processes restoring a

@@ -1,4 +1,9 @@
-"""In-memory backend: a dict per tenant, a lock per tenant, staged writes."""
+"""In-memory backend: a dict per tenant, a lock per tenant, staged writes.
+
+A tenant loaded packed (:class:`~specdouble.state.packed.PackedTenant`, a
+tenant created on demand) keeps each collection as compressed bytes until a
+transaction or an export first reads it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from specdouble.state.base import Record, TenantData
+from specdouble.state.packed import PackedTenant, unpack_collection
 
 _DELETED: Any = object()
 
@@ -19,13 +25,44 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(item) for item in value]
     return value
+
+
 _SEQUENCES = "__sequences__"
+
+
+class _TenantRecords:
+    """One tenant's collections: records, or packed bytes not read yet (in load order)."""
+
+    __slots__ = ("_collections",)
+
+    def __init__(self, data: TenantData | PackedTenant) -> None:
+        self._collections: dict[str, dict[str, Record] | bytes] = (
+            dict(data.collections) if isinstance(data, PackedTenant) else _copy(data))
+
+    def read(self, collection: str) -> dict[str, Record]:
+        """The collection's records (unpacked now if still packed); empty if there is none."""
+        found = self._collections.get(collection)
+        if isinstance(found, bytes):
+            found = self._collections[collection] = unpack_collection(found)
+        return {} if found is None else found
+
+    def write(self, collection: str) -> dict[str, Record]:
+        """The collection's records to change, created if missing."""
+        found = self.read(collection)
+        if collection not in self._collections:
+            self._collections[collection] = found
+        return found
+
+    def export(self) -> TenantData:
+        """A copy of every collection; packed ones are unpacked for it, and stay packed."""
+        return {name: unpack_collection(found) if isinstance(found, bytes) else _copy(found)
+                for name, found in self._collections.items() if name != _SEQUENCES}
 
 
 class _MemoryTransaction:
     """Reads see committed data plus this transaction's staged writes."""
 
-    def __init__(self, tenant: str, data: TenantData) -> None:
+    def __init__(self, tenant: str, data: _TenantRecords) -> None:
         self.tenant = tenant
         self._data = data
         self._staged: dict[str, dict[str, Any]] = {}
@@ -35,7 +72,7 @@ class _MemoryTransaction:
         if key in staged:
             value = staged[key]
             return None if value is _DELETED else _copy(value)
-        value = self._data.get(collection, {}).get(key)
+        value = self._data.read(collection).get(key)
         return None if value is None else _copy(value)
 
     def put(self, collection: str, key: str, record: Record) -> None:
@@ -47,7 +84,7 @@ class _MemoryTransaction:
         return existed
 
     def keys(self, collection: str) -> list[str]:
-        merged = dict.fromkeys(self._data.get(collection, {}))
+        merged = dict.fromkeys(self._data.read(collection))
         for key, value in self._staged.get(collection, {}).items():
             if value is _DELETED:
                 merged.pop(key, None)
@@ -65,7 +102,7 @@ class _MemoryTransaction:
 
     def view(self, collection: str) -> list[Record]:
         """The stored records themselves: they are never changed in place (put stores a copy)."""
-        merged = dict(self._data.get(collection, {}))
+        merged = dict(self._data.read(collection))
         for key, value in self._staged.get(collection, {}).items():
             if value is _DELETED:
                 merged.pop(key, None)
@@ -81,7 +118,7 @@ class _MemoryTransaction:
 
     def commit(self) -> None:
         for collection, changes in self._staged.items():
-            target = self._data.setdefault(collection, {})
+            target = self._data.write(collection)
             for key, value in changes.items():
                 if value is _DELETED:
                     target.pop(key, None)
@@ -94,19 +131,31 @@ class MemoryStore:
     """The default store: process memory, isolated per tenant."""
 
     def __init__(self) -> None:
-        self._tenants: dict[str, TenantData] = {}
+        self._tenants: dict[str, _TenantRecords] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._registry_lock = threading.Lock()
 
-    def _lock(self, tenant: str) -> threading.RLock:
-        with self._registry_lock:
-            return self._locks.setdefault(tenant, threading.RLock())
+    @contextmanager
+    def _locked(self, tenant: str) -> Iterator[None]:
+        """Hold the tenant's lock: the one still registered once acquired.
+
+        Dropping a tenant forgets its lock; whoever waited on that lock takes
+        the tenant's new one instead, so no two writers ever hold different locks.
+        """
+        while True:
+            with self._registry_lock:
+                lock = self._locks.setdefault(tenant, threading.RLock())
+            with lock:
+                if self._locks.get(tenant) is lock:
+                    yield
+                    return
 
     @contextmanager
     def transaction(self, tenant: str) -> Iterator[_MemoryTransaction]:
-        with self._lock(tenant):
+        with self._locked(tenant):
             data = self._tenants.get(tenant)
             if data is None:
+                self._forget_lock(tenant)
                 raise KeyError(f"unknown tenant {tenant!r}")
             tx = _MemoryTransaction(tenant, data)
             yield tx
@@ -118,28 +167,31 @@ class MemoryStore:
     def tenants(self) -> list[str]:
         return sorted(self._tenants)
 
-    def load_tenant(self, tenant: str, data: TenantData) -> None:
-        fresh = _copy(data)
-        with self._lock(tenant):
+    def load_tenant(self, tenant: str, data: TenantData | PackedTenant) -> None:
+        fresh = _TenantRecords(data)
+        with self._locked(tenant):
             self._tenants[tenant] = fresh
 
-    def add_tenant(self, tenant: str, data: TenantData) -> bool:
-        fresh = _copy(data)
-        with self._lock(tenant):
+    def add_tenant(self, tenant: str, data: TenantData | PackedTenant) -> bool:
+        fresh = _TenantRecords(data)
+        with self._locked(tenant):
             if tenant in self._tenants:
                 return False
             self._tenants[tenant] = fresh
             return True
 
     def export_tenant(self, tenant: str) -> TenantData:
-        with self._lock(tenant):
-            data = self._tenants[tenant]
-            return {
-                name: _copy(records)
-                for name, records in data.items()
-                if name != _SEQUENCES
-            }
+        with self._locked(tenant):
+            return self._tenants[tenant].export()
 
     def drop_tenant(self, tenant: str) -> bool:
-        with self._lock(tenant):
-            return self._tenants.pop(tenant, None) is not None
+        """Forget the tenant's records and its lock."""
+        with self._locked(tenant):
+            dropped = self._tenants.pop(tenant, None) is not None
+            self._forget_lock(tenant)
+            return dropped
+
+    def _forget_lock(self, tenant: str) -> None:
+        """Only while holding it: who waits on it then takes a new one (see ``_locked``)."""
+        with self._registry_lock:
+            self._locks.pop(tenant, None)

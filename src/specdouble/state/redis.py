@@ -43,6 +43,7 @@ from specdouble.state.base import (
     TransactionConflict,
     UnknownTenant,
 )
+from specdouble.state.packed import PackedTenant, unpacked
 from specdouble.support.jsonparse import dumps
 
 DEFAULT_PREFIX = "specdouble"
@@ -237,7 +238,8 @@ class RedisStore:
         self._tenants_key = f"{prefix}:tenants"
         # One quick retry rebuilds a pooled connection that died with a Redis restart;
         # more would only make an outage slower to report.
-        self._client = client or redis.Redis.from_url(
+        # redis-py types each command as sync-or-async (Awaitable[T] | T): untyped here.
+        self._client: Any = client or redis.Redis.from_url(
             url, socket_connect_timeout=timeout, socket_timeout=timeout,
             retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError],
         )
@@ -373,19 +375,19 @@ class RedisStore:
         pipe.incr(keys.version)
         pipe.execute()
 
-    def load_tenant(self, tenant: str, data: TenantData) -> None:
-        encoded = _encoded(data)
+    def load_tenant(self, tenant: str, data: TenantData | PackedTenant) -> None:
+        encoded = _encoded(unpacked(data))
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> None:
             self._replace(pipe, keys, collections, tenant, encoded)
 
         self._atomically(tenant, work)
 
-    def add_tenant(self, tenant: str, data: TenantData) -> bool:
+    def add_tenant(self, tenant: str, data: TenantData | PackedTenant) -> bool:
         """Every writer of a tenant bumps its WATCHed version key (a first write creates
         it), so of two processes adding the same tenant the second's EXEC fails, and
         on its retry it finds the tenant."""
-        encoded = _encoded(data)
+        encoded = _encoded(unpacked(data))
 
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
             if pipe.sismember(self._tenants_key, tenant):
@@ -393,7 +395,7 @@ class RedisStore:
             self._replace(pipe, keys, collections, tenant, encoded)
             return True
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def export_tenant(self, tenant: str) -> TenantData:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> TenantData:
@@ -411,7 +413,7 @@ class RedisStore:
                 out[name] = {k.decode(): decode(records[k]) for k in order}
             return out
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def drop_tenant(self, tenant: str) -> bool:
         def work(pipe: Any, keys: _Keys, collections: list[str]) -> bool:
@@ -424,7 +426,7 @@ class RedisStore:
             pipe.execute()
             return True
 
-        return self._atomically(tenant, work)  # type: ignore[no-any-return]
+        return self._atomically(tenant, work)
 
     def flush(self) -> None:
         """Delete every key under this store's prefix (tests, a fresh start)."""

@@ -32,7 +32,7 @@ class RedisServerState:
 
     def __init__(self, store: RedisStore) -> None:
         self._store = store
-        self._client = store.client
+        self._client: Any = store.client  # see RedisStore._client
         self._base = f"{store.prefix}:s"
         self._append_numbered = self._client.register_script(_APPEND_NUMBERED)
 

@@ -30,9 +30,9 @@ _LENIENT = re.compile(
 def parse_lenient(text: str) -> datetime:
     """Parse a date-time the way Java's lenient calendar does: fields roll over.
 
-    ``2020-02-30T25:61:00Z`` is 2020-03-02T02:01:00Z. The pick-pack service is a
-    Java service whose documented pattern is ``yyyy-MM-dd'T'HH:mm:ssZ``;
-    a value its pattern allows is never refused for its field ranges.
+    ``2020-02-30T25:61:00Z`` is 2020-03-02T02:01:00Z. For services written in
+    Java whose documented pattern is ``yyyy-MM-dd'T'HH:mm:ssZ``: a value the
+    pattern allows is never refused for its field ranges.
     """
     match = _LENIENT.match(text)
     if match is None:

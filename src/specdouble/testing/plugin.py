@@ -75,13 +75,13 @@ class Tokens:
     """The static bearer tokens of the default fixtures (``fixtures/auth.yaml``)."""
 
     acme_all: str = "acme-all"
-    """Tenant acme, every scope of every Emporix service."""
+    """Tenant acme, every scope of every service of its realm."""
     acme_view: str = "acme-view"
     """Tenant acme, only the read/view scopes."""
     globex_all: str = "globex-all"
     """Tenant globex, every scope."""
     shopatron: str = "shopatron-test"
-    """Shopatron Assign Order, tenant acme."""
+    """Tenant acme, the realm whose clients also send an ``API-Key`` header."""
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -105,7 +105,7 @@ class SpecDouble:
     def __init__(self, url: str, admin_token: str | None = None) -> None:
         import httpx
 
-        # Base URL, e.g. http://127.0.0.1:53121: where your client has https://api.emporix.io.
+        # Base URL, e.g. http://127.0.0.1:53121: where your client has the real API's host.
         self.url = url.rstrip("/")
         admin_headers = bearer(admin_token) if admin_token else {}
         self._admin = httpx.Client(base_url=self.url, headers=admin_headers,
@@ -215,7 +215,7 @@ class SpecDouble:
         return self._call("PUT", f"/__admin/state/{tenant}", 200, json=document)
 
     def create_tenant(self, name: str, seed: int | None = None) -> dict[str, Any]:
-        """A freshly seeded tenant; returns its tokens, OAuth client and Shopatron keys."""
+        """A freshly seeded tenant; returns its tokens, OAuth clients and keys, per realm."""
         body: dict[str, Any] = {"name": name}
         if seed is not None:
             body["seed"] = seed
@@ -226,7 +226,7 @@ class SpecDouble:
         self._call("DELETE", f"/__admin/tenants/{name}", 204)
 
     def outbox(self, tenant: str | None = None) -> list[dict[str, Any]]:
-        """Shopatron emails recorded instead of sent (``sendEmails: true``)."""
+        """Emails recorded instead of sent (``sendEmails: true``)."""
         params = {"tenant": tenant} if tenant else {}
         return self._call("GET", "/__admin/outbox", 200, params=params)["emails"]
 
@@ -243,7 +243,7 @@ class SpecDoubleServer:
     requests in flight and waits for the thread. Usable without pytest::
 
         with SpecDoubleServer(seed=7) as sd:
-            httpx.get(sd.url + "/pick-pack/acme/events", headers=sd.auth("acme-all"))
+            httpx.get(sd.url + "/", headers=sd.auth("acme-all"))
     """
 
     def __init__(self, *, seed: int | None = None, fixtures: Path | None = None,

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import fnmatch
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
+from jsonschema.protocols import Validator
+
+from specdouble.data.validation import schema_validator
+from specdouble.spec.loader import load_spec
 from specdouble.state.server_state import MemoryServerState, ServerState
 from specdouble.support.problems import bad_request
+from specdouble.support.resources import specs_dir
 
 CONNECTION_RESET = "connection_reset"
 EMPTY_RESPONSE = "empty_response"
@@ -82,69 +88,57 @@ class FaultRule:
         }
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+# The admin API's own schema of a new rule (specs/admin.yaml) checks each field;
+# parse_rule adds what a schema cannot say and words each field's problem.
+ADMIN_SPEC = "admin.yaml"
+RULE_SCHEMA = "FaultRuleInput"
+
+_NON_EMPTY = "must be a non-empty string"
+_MESSAGES = {
+    "operationId": _NON_EMPTY,
+    "path": _NON_EMPTY,
+    "tenant": _NON_EMPTY,
+    "status": "must be an HTTP error status 400..599 "
+              "(force success answers with the Prefer header)",
+    "delayMs": f"must be an integer 0..{MAX_DELAY_MS}",
+    "fault": f"must be one of {', '.join(KINDS)}",
+    "probability": "must be a number 0..1",
+    "times": "must be a positive integer (omit it for no limit)",
+}
 
 
-def parse_rule(
-    data: Any, rule_id: str, documented: Mapping[str, set[int]] | None = None
-) -> FaultRule:
-    """A rule from its JSON form, or a 400 Problem naming every bad field.
+@lru_cache(maxsize=1)
+def _rule_validator() -> Validator:
+    spec = load_spec(specs_dir() / ADMIN_SPEC)
+    return schema_validator(spec["components"]["schemas"][RULE_SCHEMA], spec, mode="request")
 
-    ``documented`` maps operationId -> statuses its operation documents; when
-    given, an unknown operationId or an undocumented ``status`` for it is refused.
-    """
-    if not isinstance(data, Mapping):
-        raise bad_request("A fault rule must be a JSON object.", "body: not an object")
-    errors: list[str] = []
-    unknown = sorted(set(data) - set(_FIELDS))
-    errors += [f"body.{name}: unknown field; known: {', '.join(_FIELDS)}" for name in unknown]
 
-    def text(name: str) -> str | None:
-        value = data.get(name)
-        if value is not None and (not isinstance(value, str) or not value):
-            errors.append(f"body.{name}: must be a non-empty string")
-            return None
-        return value
+def _invalid_fields(given: Mapping[str, Any]) -> set[str]:
+    """The known fields the schema refuses (unknown ones are reported apart)."""
+    return {str(error.path[0]) for error in _rule_validator().iter_errors(given)
+            if error.path and error.path[0] in _FIELDS}
 
-    operation_id, method, path, tenant = (text(n) for n in ("operationId", "method", "path",
-                                                             "tenant"))
-    if method is not None:
-        method = method.upper()
-        if method not in METHODS:
-            errors.append(f"body.method: {method!r} is not one of {', '.join(METHODS)}")
+
+def _message(name: str, value: Any) -> str:
+    if name == "method":
+        if isinstance(value, str) and value:
+            return f"{value!r} is not one of {', '.join(METHODS)}"
+        return _NON_EMPTY
+    return _MESSAGES[name]
+
+
+def _rule_checks(rule: Mapping[str, Any], documented: Mapping[str, set[int]] | None,
+                 valid_so_far: bool) -> list[str]:
+    """What the schema cannot say: globs, combinations, the served operations."""
+    errors = []
+    path, status, fault = rule.get("path"), rule.get("status"), rule.get("fault")
     if path is not None and not path.startswith(("/", "*")):
         errors.append("body.path: a path glob starts with '/' or '*'")
-    status = data.get("status")
-    if status is not None and (not isinstance(status, int) or isinstance(status, bool)
-                               or not 400 <= status <= 599):
-        errors.append("body.status: must be an HTTP error status 400..599 "
-                      "(force success answers with the Prefer header)")
-        status = None
-    delay = data.get("delayMs", 0)
-    if delay is None:
-        delay = 0
-    if not isinstance(delay, int) or isinstance(delay, bool) or not 0 <= delay <= MAX_DELAY_MS:
-        errors.append(f"body.delayMs: must be an integer 0..{MAX_DELAY_MS}")
-        delay = 0
-    fault = data.get("fault")
-    if fault is not None and fault not in KINDS:
-        errors.append(f"body.fault: must be one of {', '.join(KINDS)}")
-    probability = data.get("probability", 1.0)
-    if probability is None:
-        probability = 1.0
-    if not _number(probability) or not 0 <= probability <= 1:
-        errors.append("body.probability: must be a number 0..1")
-        probability = 1.0
-    times = data.get("times")
-    if times is not None and (not isinstance(times, int) or isinstance(times, bool)
-                              or times < 1):
-        errors.append("body.times: must be a positive integer (omit it for no limit)")
-        times = None
-    if status is None and fault is None and not delay and not errors:
+    if status is None and fault is None and not rule.get("delayMs") and valid_so_far:
         errors.append("body: a rule needs at least one of status, delayMs, fault")
     if status is not None and fault is not None:
         errors.append("body.fault: a dropped connection cannot also answer a status")
+    operation_id = rule.get("operationId")
     if documented is not None and operation_id is not None:
         if operation_id not in documented:
             errors.append(f"body.operationId: no operation {operation_id!r} is mocked")
@@ -152,12 +146,38 @@ def parse_rule(
             listed = ", ".join(str(s) for s in sorted(documented[operation_id]))
             errors.append(f"body.status: {operation_id} does not document {status}; "
                           f"it documents {listed}")
+    return errors
+
+
+def parse_rule(
+    data: Any, rule_id: str, documented: Mapping[str, set[int]] | None = None
+) -> FaultRule:
+    """A rule from its JSON form, or a 400 Problem naming every bad field.
+
+    A null field is an absent one; ``method`` is taken in any case.
+    ``documented`` maps operationId -> statuses its operation documents; when
+    given, an unknown operationId or an undocumented ``status`` for it is refused.
+    """
+    if not isinstance(data, Mapping):
+        raise bad_request("A fault rule must be a JSON object.", "body: not an object")
+    given = {name: value for name, value in data.items() if value is not None}
+    if isinstance(given.get("method"), str):
+        given["method"] = given["method"].upper()
+    errors = [f"body.{name}: unknown field; known: {', '.join(_FIELDS)}"
+              for name in sorted(set(data) - set(_FIELDS))]
+    invalid = _invalid_fields(given)
+    errors += [f"body.{name}: {_message(name, given[name])}" for name in _FIELDS
+               if name in invalid]
+    rule = {name: given[name] for name in _FIELDS if name in given and name not in invalid}
+    errors += _rule_checks(rule, documented, valid_so_far=not errors)
     if errors:
         raise bad_request("Invalid fault rule.", *errors)
+    times = rule.get("times")
     return FaultRule(
-        id=rule_id, operation_id=operation_id, method=method, path=path, tenant=tenant,
-        status=status, delay_ms=delay, fault=fault, probability=float(probability),
-        times=times, remaining=times,
+        id=rule_id, operation_id=rule.get("operationId"), method=rule.get("method"),
+        path=rule.get("path"), tenant=rule.get("tenant"), status=rule.get("status"),
+        delay_ms=rule.get("delayMs", 0), fault=rule.get("fault"),
+        probability=float(rule.get("probability", 1.0)), times=times, remaining=times,
     )
 
 
@@ -226,7 +246,7 @@ class FaultRules:
         return len(self.shared.items(self.TABLE))
 
     def pick(self, operation_id: str | None, method: str, path: str, tenant: str | None,
-             among: list[FaultRule] | None = None) -> FaultRule | None:
+             among: Sequence[FaultRule] | None = None) -> FaultRule | None:
         """The rule to apply to this request (counted down), or None.
 
         ``among``: the :meth:`definitions` the caller read already (one read per request).

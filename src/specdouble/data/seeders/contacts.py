@@ -64,7 +64,7 @@ def seed(ctx: SeedContext) -> TenantData:
     ]
     generated_entities = companies + subsidiaries
     pairs: set[tuple[str, str]] = set()
-    generated_assignments = []
+    generated_assignments: list[Record] = []
     while len(generated_assignments) < GENERATED_ASSIGNMENTS:
         entity = ctx.rng.choice(generated_entities)
         customer = ctx.rng.choice(generated_customers)
