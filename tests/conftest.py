@@ -44,17 +44,40 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--engine", choices=["compiled", "connexion"], default="compiled",
+                     help="the request path of the test apps (default: compiled)")
+    parser.addoption("--differential", action="store_true",
+                     help="test apps serve each request both ways; a difference fails the test")
+
+
+def engine_settings(config: pytest.Config) -> dict[str, Any]:
+    return {"engine": config.getoption("--engine"),
+            "differential": bool(config.getoption("--differential"))}
+
+
 @pytest.fixture(scope="session")
-def shared_app(backend: str) -> AsyncApp:
+def shared_app(backend: str, pytestconfig: pytest.Config) -> AsyncApp:
     """One app per backend for the session: building one parses the specs and seeds."""
-    return create_app(backend_settings(backend))
+    return create_app(backend_settings(backend, **engine_settings(pytestconfig)))
+
+
+def assert_no_differences(app: Any) -> None:
+    """Differential mode: every answer of the compiled path matched Connexion's."""
+    differences = getattr(app.middleware, "differences", None)
+    if differences:
+        found = list(differences)
+        differences.clear()
+        pytest.fail("the compiled path differs from Connexion:\n" +
+                    "\n".join(map(str, found)), pytrace=False)
 
 
 @pytest.fixture
-def app(shared_app: AsyncApp) -> AsyncApp:
+def app(shared_app: AsyncApp) -> Iterator[AsyncApp]:
     """The shared app, put back into its starting state before each test."""
     restart(shared_app.runtime)  # type: ignore[attr-defined]
-    return shared_app
+    yield shared_app
+    assert_no_differences(shared_app)
 
 
 @pytest.fixture
@@ -94,11 +117,12 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def make_client(backend: str) -> Iterator[Callable[..., TestClient]]:
+def make_client(backend: str, pytestconfig: pytest.Config) -> Iterator[Callable[..., TestClient]]:
     """A client on an app built with some settings changed: make_client(seed=7)."""
     opened: list[TestClient] = []
 
     def build(**changes: Any) -> TestClient:
+        changes = {**engine_settings(pytestconfig), **changes}
         test_client = CheckingClient(create_app(backend_settings(backend, **changes)))
         test_client.__enter__()
         opened.append(test_client)
@@ -107,3 +131,4 @@ def make_client(backend: str) -> Iterator[Callable[..., TestClient]]:
     yield build
     for test_client in opened:
         test_client.__exit__(None, None, None)
+        assert_no_differences(test_client.app)

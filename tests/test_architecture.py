@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "src" / "specdouble"
 WEB = ("connexion", "starlette", "uvicorn", "specdouble.http", "specdouble.http.app")
-CORE = ["domain", "query", "state", "data", "support", "spec", "world"]
+CORE = ["domain", "query", "state", "data", "support", "spec", "world", "engine"]
 
 
 def imports(path: Path) -> set[str]:

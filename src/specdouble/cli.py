@@ -267,6 +267,15 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("check-responses", False, _flag),
                        help="check every answer against its spec; violations are logged and "
                             "marked in the journal (costs speed; default: off)")
+    serve.add_argument("--engine", choices=["compiled", "connexion"],
+                       default=default("engine", "compiled"),
+                       help="request path: 'compiled' serves mocked operations in one pass and "
+                            "leaves the rest to Connexion; 'connexion' sends every request "
+                            "through the Connexion stack (default: %(default)s)")
+    serve.add_argument("--differential", action="store_true",
+                       default=default("differential", False, _flag),
+                       help="serve each compiled-path request through Connexion too and log "
+                            "any difference (diagnosis; not for concurrent writers)")
     serve.add_argument("--log-level", default=default("log-level", "warning", _log_level),
                        type=_log_level, metavar="{" + ",".join(LOG_LEVELS) + "}",
                        help="server log level (default: %(default)s)")
@@ -311,6 +320,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         state_file=args.state, state_url=args.state_url or None,
         state_prefix=args.state_prefix, state_timeout=args.state_timeout,
         log_requests=args.log_requests,
+        engine=args.engine, differential=args.differential,
     )
 
 

@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException
 
 from specdouble.data.fixtures import load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.http import connexion_patches, console, docs, errors
+from specdouble.http import compiled, connexion_patches, console, docs, errors
 from specdouble.http.admin.guard import AdminGuardMiddleware, SplitCORSMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
@@ -227,4 +227,5 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.add_error_handler(405, errors.handle_http_status)
     app.add_error_handler(Exception, errors.handle_unexpected)
     app.runtime = runtime
+    compiled.install(app, runtime)
     return app

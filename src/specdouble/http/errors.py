@@ -121,7 +121,12 @@ async def handle_unexpected(request: ConnexionRequest, exc: Exception) -> Connex
         return await handle_connexion_problem(request, exc)
     if isinstance(exc, StoreUnavailable):
         return await handle_store_unavailable(request, exc)
-    log.exception("unexpected error on %s %s", request.method, request.scope["path"], exc_info=exc)
-    problem = Problem(500, "An unexpected error occurred in the mock server.",
-                      [f"{type(exc).__name__}: {exc}"])
-    return to_response(problem, request.scope["path"])
+    return to_response(unexpected_problem(exc, request.method, request.scope["path"]),
+                       request.scope["path"])
+
+
+def unexpected_problem(exc: BaseException, method: str, path: str) -> Problem:
+    """The documented 500 for an error no layer expected, logged with its traceback."""
+    log.exception("unexpected error on %s %s", method, path, exc_info=exc)
+    return Problem(500, "An unexpected error occurred in the mock server.",
+                   [f"{type(exc).__name__}: {exc}"])

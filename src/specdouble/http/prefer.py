@@ -9,72 +9,15 @@ reaches a handler, so it never changes state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specdouble.data.generator import GenerationError
 from specdouble.data.responses import ChosenResponse, choose_response
+from specdouble.engine.prefer import EARLY_CODES, chosen_reply, parse_prefer
 from specdouble.http.middleware import send_problem
-from specdouble.support.jsonparse import dumps
-from specdouble.support.problems import Problem, bad_request
+from specdouble.support.problems import Problem
 from specdouble.world import journal
 from specdouble.world.runtime import get_runtime
-
-EARLY_CODES = frozenset({400, 401, 403})
-
-
-@dataclass(frozen=True)
-class Preferences:
-    code: int | None = None
-    example: str | None = None
-    dynamic: bool = False
-
-    @property
-    def forces(self) -> bool:
-        return self.code is not None or self.example is not None or self.dynamic
-
-    @property
-    def applied(self) -> str:
-        """The ``Preference-Applied`` value (RFC 7240): what was honoured."""
-        parts = []
-        if self.code is not None:
-            parts.append(f"code={self.code}")
-        if self.example is not None:
-            parts.append(f"example={self.example}")
-        if self.dynamic:
-            parts.append("dynamic=true")
-        return ", ".join(parts)
-
-
-def parse_prefer(value: str | None) -> Preferences:
-    """``code=404, example=notFound, dynamic=true`` -> Preferences (Prism's syntax).
-
-    Unknown preferences are ignored, as RFC 7240 asks; malformed known ones are 400.
-    """
-    if not value:
-        return Preferences()
-    code: int | None = None
-    example: str | None = None
-    dynamic = False
-    for part in value.replace(";", ",").split(","):
-        key, _, raw = part.strip().partition("=")
-        key, raw = key.strip().lower(), raw.strip().strip('"')
-        if key == "code":
-            if not raw.isdigit() or not 100 <= int(raw) <= 599:
-                raise bad_request("Invalid Prefer header.",
-                                  f"header.Prefer: code={raw!r} is not an HTTP status")
-            code = int(raw)
-        elif key == "example":
-            if not raw:
-                raise bad_request("Invalid Prefer header.", "header.Prefer: example needs a name")
-            example = raw
-        elif key == "dynamic":
-            if raw.lower() not in {"true", "false"}:
-                raise bad_request("Invalid Prefer header.",
-                                  f"header.Prefer: dynamic={raw!r} is not true or false")
-            dynamic = raw.lower() == "true"
-    return Preferences(code, example, dynamic)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -89,15 +32,8 @@ def _operation_id(scope: Scope) -> str | None:
 
 
 async def _send_chosen(send: Send, chosen: ChosenResponse, applied: str) -> None:
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-               for k, v in chosen.headers.items()]
-    headers.append((b"preference-applied", applied.encode("latin-1")))
-    body = b""
-    if chosen.has_body and chosen.status != 204:
-        body = dumps(chosen.body)
-        headers.append((b"content-type", (chosen.media_type or "application/json").encode()))
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": chosen.status, "headers": headers})
+    status, headers, body = chosen_reply(chosen, applied)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

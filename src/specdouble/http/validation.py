@@ -21,31 +21,15 @@ from connexion.validators import (
     JSONRequestBodyValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema import Draft4Validator
 from starlette.types import Receive, Scope
 
 from specdouble.data.validation import whole_numbers_are_integers
-from specdouble.support.jsonparse import JSONError, is_whole_number, parse_json
-
-
-def _int_range(low: int, high: int) -> t.Callable[[object], bool]:
-    def check(value: object) -> bool:
-        if not is_whole_number(value):
-            return True  # a type error, reported by `type`
-        return low <= value <= high  # type: ignore[operator]
-
-    return check
-
+from specdouble.engine.validate import FORMAT_CHECKER, coerce, schema_errors
+from specdouble.support.jsonparse import JSONError, parse_json
 
 _BODY_VALIDATOR = whole_numbers_are_integers(Draft4RequestValidator)
 _PARAMETER_VALIDATOR = whole_numbers_are_integers(Draft4Validator)
-
-
-FORMAT_CHECKER = FormatChecker()
-FORMAT_CHECKER.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
-FORMAT_CHECKER.checks("int32")(_int_range(-(2**31), 2**31 - 1))
-FORMAT_CHECKER.checks("int64")(_int_range(-(2**63), 2**63 - 1))
-
 
 _VALIDATORS: dict[tuple[int, str], tuple[dict, Draft4Validator]] = {}
 
@@ -72,45 +56,6 @@ class RequestInvalid(BadRequestProblem):
     def __init__(self, message: str, details: list[str]) -> None:
         super().__init__(detail=message)
         self.details = details
-
-
-def _where(prefix: str, error: ValidationError) -> str:
-    parts = [prefix]
-    for item in error.absolute_path:
-        if isinstance(item, int):
-            parts[-1] += f"[{item}]"
-        else:
-            parts.append(str(item))
-    # A missing required property is reported on its parent: name the property.
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [p for p in error.validator_value if p not in error.instance]
-        if missing:
-            parts.append(str(missing[0]))
-            return ".".join(parts)
-    return ".".join(parts)
-
-
-def _describe(error: ValidationError) -> str:
-    if error.validator == "required":
-        return "is required"
-    if error.validator == "additionalProperties":
-        return error.message
-    return error.message
-
-
-def schema_errors(validator: Draft4Validator, value: t.Any, prefix: str) -> list[str]:
-    """Every error of ``value``, sorted by location, as ``where: why``."""
-    errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-    details = []
-    for error in errors:
-        if error.validator == "required" and isinstance(error.instance, dict):
-            for name in error.validator_value:
-                if name not in error.instance:
-                    base = _where(prefix, error).rsplit(".", 1)[0]
-                    details.append(f"{base}.{name}: is required")
-            continue
-        details.append(f"{_where(prefix, error)}: {_describe(error)}")
-    return list(dict.fromkeys(details))
 
 
 class _NamesMissingBody:
@@ -163,28 +108,6 @@ class StrictFormValidator(_NamesMissingBody, FormDataValidator):
         if details:
             raise RequestInvalid("The request form is invalid.", details)
         return None
-
-
-def coerce(value: t.Any, schema: dict) -> t.Any:
-    """A header or path string as the type its schema declares, when it reads as one.
-
-    Headers and path segments arrive as text; ``X-Total-Count: true`` is a boolean
-    ``true``. A value that does not read as the type stays text, so the schema
-    check reports it.
-    """
-    if not isinstance(value, str):
-        return value
-    kind = schema.get("type")
-    try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    if kind == "boolean" and value.lower() in {"true", "false"}:
-        return value.lower() == "true"
-    return value
 
 
 class AllErrorsParameterValidator(ParameterValidator):

@@ -62,6 +62,12 @@ class Settings:
     state_timeout: float = DEFAULT_STATE_TIMEOUT
     # One concise console line per mocked request (``--log-requests``).
     log_requests: bool = False
+    # The request path: "compiled" (the engine, Connexion for what it declines)
+    # or "connexion" (every request through the Connexion stack).
+    engine: str = "compiled"
+    # Send each request the compiled path serves through both paths and log
+    # any difference (tests fail on one).
+    differential: bool = False
 
     @property
     def base_url(self) -> str:

@@ -3,18 +3,17 @@
 Connexion passes query parameters by their pythonic names: ``legalEntity.id``
 arrives as ``legal_entityid``, ``customer.id`` as ``customerid`` and ``type``
 as ``type_`` (it shadows a builtin). Headers are not passed, so
-``X-Total-Count`` is read from the request.
+``X-Total-Count`` is read from the request (``respond.header``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble.domain import contacts
-from specdouble.http.respond import json_response, no_content
+from specdouble.http.respond import header, json_response, no_content
 from specdouble.support.clock import utc_now
 from specdouble.world.runtime import get_runtime
 
@@ -43,7 +42,7 @@ async def list_contact_assignments(
         primary=primary,
     )
     page = contacts.list_assignments(get_runtime().store, tenant, params)
-    wants_total = current_request.headers.get("X-Total-Count", "").strip().lower() == "true"
+    wants_total = (header("X-Total-Count") or "").strip().lower() == "true"
     headers = {"X-Total-Count": str(page.total)} if wants_total else None
     return json_response(page.items, headers=headers)
 

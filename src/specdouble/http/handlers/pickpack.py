@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from connexion import request as current_request
 from connexion.lifecycle import ConnexionResponse
 
 from specdouble.domain import pickpack
 from specdouble.domain.saas_token import customer_of
-from specdouble.http.respond import json_response, no_content, principal
+from specdouble.http.respond import header, json_response, no_content, principal
 from specdouble.state.base import MAX_ATTEMPTS, TransactionConflict
 from specdouble.support.clock import parse_lenient, utc_now
 from specdouble.support.problems import bad_request
@@ -48,7 +47,7 @@ async def list_events(
 async def create_event(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
     now = utc_now()
-    customer = customer_of(current_request.headers.get("saas-token"), now,
+    customer = customer_of(header("saas-token"), now,
                            runtime.settings.strict_saas_token)
     user = customer or principal().client_id or tenant
     return json_response(pickpack.create_event(runtime.store, tenant, body, user, now))
