@@ -1,0 +1,344 @@
+"""A user's spec (Swagger 2.0, OpenAPI 3.0 or 3.1) read into one neutral operation model.
+
+``specdouble mock`` serves specs it has never seen, so loading must be
+lenient where Prism is (a missing ``info`` is a warning, not a refusal) and
+precise where it cannot go on (a file that does not parse, a ``$ref`` that
+does not resolve): those raise :class:`SpecError`, one line naming the file,
+the place and the reason. Every version becomes the same :class:`Operation`
+shape (OpenAPI 3 style ``content`` maps, JSON Schema with ``nullable``
+folded into ``type``), so the layers above never branch on the version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+class SpecError(ValueError):
+    """A spec that cannot be served: ``str()`` is the one line the user sees."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a user's spec, whatever its version."""
+
+    method: str  # upper case
+    path: str  # the template as written
+    operation_id: str
+    parameters: tuple[dict[str, Any], ...]
+    # media type -> schema; empty when the operation takes no body.
+    body: Mapping[str, dict[str, Any]]
+    body_required: bool
+    # status ("200", "2XX", "default") -> {"content": {media: {...}}, "headers": {...}}
+    responses: Mapping[str, dict[str, Any]]
+    # OR-ed requirements, each {scheme name: scopes}; () is no security.
+    security: tuple[Mapping[str, Any], ...]
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded spec: where it came from, its operations and base paths."""
+
+    source: str
+    version: str  # "2.0", "3.0" or "3.1"
+    title: str
+    operations: tuple[Operation, ...]
+    base_paths: tuple[str, ...]  # the path of each servers URL (OAS2: basePath), "" dropped
+    security_schemes: Mapping[str, Mapping[str, Any]]
+    warnings: tuple[str, ...] = field(default=())
+
+
+# --- reading and resolving ---------------------------------------------------------------
+
+def _parse(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot be read ({exc})") from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: line {exc.lineno}, column {exc.colno}: "
+                        f"not valid JSON ({exc.msg})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"{path}: {where}not valid YAML ({why})") from None
+
+
+class _Resolver:
+    """Inlines every ``$ref`` (local, or to another file), keeping recursive ones as local refs."""
+
+    def __init__(self, root_path: Path, root: Any) -> None:
+        self.root_path = root_path
+        self.files: dict[Path, Any] = {root_path: root}
+
+    def document(self, path: Path, referrer: Path) -> Any:
+        if path not in self.files:
+            if not path.exists():
+                raise SpecError(f"{referrer}: $ref to {path.name}: no such file")
+            self.files[path] = _parse(path)
+        return self.files[path]
+
+    def pointer(self, doc: Any, fragment: str, where: str) -> Any:
+        node = doc
+        for raw in [p for p in fragment.split("/") if p][0:]:
+            part = unquote(raw).replace("~1", "/").replace("~0", "~")
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise SpecError(f"{where}: cannot be resolved (no '{part}')")
+        return node
+
+    def resolve(self, node: Any, base: Path, stack: tuple[str, ...] = ()) -> Any:
+        if isinstance(node, list):
+            return [self.resolve(item, base, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            return self._follow(ref, base, stack)
+        return {key: self.resolve(value, base, stack) for key, value in node.items()}
+
+    def _follow(self, ref: str, base: Path, stack: tuple[str, ...]) -> Any:
+        file_part, _, fragment = ref.partition("#")
+        if urlparse(file_part).scheme:
+            raise SpecError(f"{base}: $ref {ref}: remote references are not fetched")
+        target = (base.parent / file_part).resolve() if file_part else base
+        key = f"{target}#{fragment}"
+        if key in stack:
+            return {}  # a recursive schema: cut the cycle (anything goes at that depth)
+        doc = self.document(target, base)
+        value = self.pointer(doc, fragment, f"{base}: $ref {ref}")
+        return self.resolve(value, target, (*stack, key))
+
+
+# --- schema normalisation ----------------------------------------------------------------
+
+def json_schema(schema: Any, nullable_key: str = "nullable") -> Any:
+    """An OpenAPI schema as plain JSON Schema: ``nullable``/``x-nullable`` folded into ``type``."""
+    if isinstance(schema, list):
+        return [json_schema(item, nullable_key) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: json_schema(v, nullable_key) if k not in ("example", "examples", "default",
+                                                           "enum", "const") else v
+           for k, v in schema.items() if k not in ("nullable", "x-nullable", "discriminator")}
+    if schema.get(nullable_key) or schema.get("nullable") or schema.get("x-nullable"):
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def generation_schema(schema: Any) -> Any:
+    """A schema in the OpenAPI 3.0 dialect the generator speaks: ``nullable``, one ``type``."""
+    if isinstance(schema, list):
+        return [generation_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: generation_schema(v) if k not in ("example", "examples", "default", "enum",
+                                                  "const") else v
+           for k, v in schema.items() if k != "x-nullable"}
+    if schema.get("x-nullable"):
+        out["nullable"] = True
+    kind = out.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        if len(rest) < len(kind):
+            out["nullable"] = True
+        if len(rest) == 1:
+            out["type"] = rest[0]
+        else:
+            out.pop("type")
+            out["anyOf"] = [*out.get("anyOf", []), *({"type": k} for k in rest)] or [{}]
+    if "const" in out and "enum" not in out:
+        out["enum"] = [out.pop("const")]
+    if isinstance(out.get("examples"), list):
+        out.pop("examples")  # JSON Schema's list, not OpenAPI's map
+    return out
+
+
+# --- the version-specific readers --------------------------------------------------------
+
+def _security(op: Mapping[str, Any], doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    requirement = op.get("security", doc.get("security")) or ()
+    return tuple(r for r in requirement if isinstance(r, dict))
+
+
+def _op_id(op: Mapping[str, Any], method: str, path: str) -> str:
+    return str(op.get("operationId") or f"{method.upper()} {path}")
+
+
+def _merged_params(item: Mapping[str, Any], op: Mapping[str, Any]) -> list[dict[str, Any]]:
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for param in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        if isinstance(param, dict) and "name" in param:
+            by_key[(str(param["name"]), str(param.get("in")))] = param
+    return list(by_key.values())
+
+
+def _oas3_operation(method: str, path: str, item: Mapping[str, Any], op: Mapping[str, Any],
+                    doc: Mapping[str, Any]) -> Operation:
+    params = tuple({**p, "schema": json_schema(p.get("schema") or {})}
+                   for p in _merged_params(item, op))
+    body = op.get("requestBody") or {}
+    content = {media: json_schema((spec or {}).get("schema") or {})
+               for media, spec in (body.get("content") or {}).items()}
+    responses = {}
+    for code, response in (op.get("responses") or {}).items():
+        response = response or {}
+        media = {}
+        for name, spec in (response.get("content") or {}).items():
+            spec = dict(spec or {})
+            if "schema" in spec:
+                spec["schema"] = generation_schema(spec["schema"])
+            media[name] = spec
+        responses[str(code)] = {"content": media, "headers": response.get("headers") or {}}
+    return Operation(method.upper(), path, _op_id(op, method, path), params, content,
+                     bool(body.get("required")), responses, _security(op, doc),
+                     bool(op.get("deprecated")))
+
+
+def _oas2_param_schema(param: Mapping[str, Any]) -> dict[str, Any]:
+    keep = ("type", "format", "items", "enum", "minimum", "maximum", "exclusiveMinimum",
+            "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
+            "uniqueItems", "multipleOf", "default")
+    return json_schema({k: v for k, v in param.items() if k in keep or k == "x-nullable"})
+
+
+def _oas2_operation(method: str, path: str, item: Mapping[str, Any], op: Mapping[str, Any],
+                    doc: Mapping[str, Any]) -> Operation:
+    consumes = op.get("consumes") or doc.get("consumes") or [JSON]
+    produces = op.get("produces") or doc.get("produces") or [JSON]
+    params, content, required = [], {}, False
+    form: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+    for param in _merged_params(item, op):
+        where = param.get("in")
+        if where == "body":
+            required = bool(param.get("required"))
+            content = {m: json_schema(param.get("schema") or {}) for m in consumes}
+        elif where == "formData":
+            form["properties"][param["name"]] = _oas2_param_schema(param)
+            if param.get("required"):
+                form["required"].append(param["name"])
+        else:
+            params.append({**{k: v for k, v in param.items() if k not in ("type", "format")},
+                           "schema": _oas2_param_schema(param)})
+    if form["properties"]:
+        required = bool(form["required"])
+        if not form["required"]:
+            del form["required"]
+        content = {m: form for m in consumes if m in (FORM, "multipart/form-data")} or \
+            {FORM: form}
+    responses = {}
+    for code, response in (op.get("responses") or {}).items():
+        response = response or {}
+        examples = response.get("examples") or {}
+        media = {}
+        if "schema" in response or examples:
+            for name in produces:
+                spec: dict[str, Any] = {}
+                if "schema" in response:
+                    spec["schema"] = generation_schema(response["schema"])
+                if name in examples:
+                    spec["example"] = examples[name]
+                media[name] = spec
+        headers = {}
+        for name, header in (response.get("headers") or {}).items():
+            headers[name] = {"schema": generation_schema(_oas2_param_schema(header))}
+            if "x-example" in header:
+                headers[name]["example"] = header["x-example"]
+        responses[str(code)] = {"content": media, "headers": headers}
+    return Operation(method.upper(), path, _op_id(op, method, path), tuple(params), content,
+                     required, responses, _security(op, doc), bool(op.get("deprecated")))
+
+
+def _oas2_schemes(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, scheme in (doc.get("securityDefinitions") or {}).items():
+        if scheme.get("type") == "basic":
+            out[name] = {"type": "http", "scheme": "basic"}
+        else:
+            out[name] = dict(scheme)
+    return out
+
+
+def _base_paths(doc: Mapping[str, Any], version: str) -> tuple[str, ...]:
+    if version == "2.0":
+        raw = [str(doc.get("basePath") or "")]
+    else:
+        raw = [str((s or {}).get("url") or "") for s in doc.get("servers") or []]
+    out = []
+    for url in raw:
+        if "{" in url:
+            continue  # server variables: not expanded yet
+        path = urlparse(url).path.rstrip("/")
+        if path and path not in out:
+            out.append(path)
+    return tuple(out)
+
+
+def _version(doc: Mapping[str, Any], source: str) -> str:
+    if str(doc.get("swagger", "")).startswith("2"):
+        return "2.0"
+    declared = str(doc.get("openapi", ""))
+    if declared.startswith("3.0"):
+        return "3.0"
+    if declared.startswith("3.1"):
+        return "3.1"
+    raise SpecError(f"{source}: neither 'openapi: 3.x' nor 'swagger: \"2.0\"' is declared")
+
+
+def load_document(path: Path) -> Document:
+    """The spec at ``path`` with every ``$ref`` resolved; raises :class:`SpecError`."""
+    path = path.resolve() if path.exists() else path
+    raw = _parse(path)
+    source = str(path)
+    if not isinstance(raw, dict):
+        raise SpecError(f"{source}: not an OpenAPI document (the top level is not a mapping)")
+    version = _version(raw, source)
+    doc = _Resolver(path, raw).resolve(raw, path)
+    warnings = []
+    if not isinstance(doc.get("info"), dict):
+        warnings.append(f"{source}: 'info' is missing; served anyway")
+    paths = doc.get("paths")
+    if not isinstance(paths, dict):
+        warnings.append(f"{source}: 'paths' is missing; nothing to serve")
+        paths = {}
+    read = _oas2_operation if version == "2.0" else _oas3_operation
+    operations = []
+    for template, item in paths.items():
+        if not isinstance(item, dict) or not str(template).startswith("/"):
+            warnings.append(f"{source}: paths.{template}: not a path item; skipped")
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), dict):
+                operations.append(read(method, str(template), item, item[method], doc))
+    schemes = _oas2_schemes(doc) if version == "2.0" else \
+        dict((doc.get("components") or {}).get("securitySchemes") or {})
+    title = str((doc.get("info") or {}).get("title") or path.name) \
+        if isinstance(doc.get("info"), dict) else path.name
+    return Document(source, version, title, tuple(operations), _base_paths(doc, version),
+                    schemes, tuple(warnings))

@@ -1,0 +1,73 @@
+"""Bad input to `specdouble mock`: one line naming file, place and reason; exit code 2."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from specdouble.cli import main, prism_argv
+from specdouble.spec.documents import SpecError, load_document
+from tests.mock.helpers import SPECS, mock_client
+
+
+def test_missing_info_is_served_with_a_warning() -> None:
+    document = load_document(SPECS / "noinfo.yaml")
+    assert any("'info' is missing" in w for w in document.warnings)
+    assert mock_client("noinfo.yaml").get("/ping").json() == {"pong": True}
+
+
+@pytest.mark.parametrize("name, words", [
+    ("broken.yaml", ["broken.yaml", "line 3", "not valid YAML"]),
+    ("badref.yaml", ["badref.yaml", "#/components/schemas/Nope", "cannot be resolved"]),
+    ("absent.yaml", ["absent.yaml", "no such file"]),
+])
+def test_bad_spec_is_one_line_and_exit_2(name: str, words: list[str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mock", str(SPECS / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_two_specs_that_clash_name_both(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mock", str(SPECS / "pets30.yaml"), str(SPECS / "clash.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "clash.yaml" in err and "pets30.yaml" in err and "GET /pets/{other}" in err
+
+
+def test_port_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["mock", str(SPECS / "pets30.yaml"), "-p", str(port)]) == 2
+    assert f"port {port} is in use" in capsys.readouterr().err
+
+
+def test_prism_boolean_flags_are_understood() -> None:
+    assert prism_argv(["mock", "--cors", "false", "a.yaml"]) == ["mock", "--cors=false", "a.yaml"]
+    assert prism_argv(["mock", "--cors=false", "a.yaml"]) == ["mock", "--cors=false", "a.yaml"]
+    assert prism_argv(["mock", "-d", "a.yaml", "--ignoreExamples"]) == \
+        ["mock", "--dynamic=true", "a.yaml", "--ignore-examples=true"]
+    assert prism_argv(["mock", "-m", "-h", "0.0.0.0"]) == \
+        ["mock", "--multiprocess=true", "-h", "0.0.0.0"]
+
+
+def test_help_lists_prism_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["mock", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--port", "--host", "--dynamic", "--errors", "--cors", "--seed",
+                   "--ignore-examples", "--verboseLevel", "--state-url"):
+        assert option in out
+
+
+def test_spec_error_str_is_the_line(tmp_path: Path) -> None:
+    spec = tmp_path / "x.json"
+    spec.write_text('{"openapi": "3.0.0", "paths": {')
+    with pytest.raises(SpecError, match=r"x.json: line 1, column \d+: not valid JSON"):
+        load_document(spec)
