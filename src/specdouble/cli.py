@@ -361,8 +361,9 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     mock.add_argument("--cors", type=_flag, default=True, metavar="BOOL",
                       help="CORS headers on every answer, 204 to any preflight; "
                            "--cors=false turns them off (default: true)")
-    mock.add_argument("--seed", default="0",
-                      help="seed of generated data: same seed, same bodies (default: %(default)s)")
+    mock.add_argument("--seed", default=None,
+                      help="seed of dynamic generation: every request with it gets the same "
+                           "body, as in Prism (also per request: Prefer: seed=S)")
     mock.add_argument("--ignore-examples", type=_flag, default=False, metavar="BOOL",
                       help="(also --ignoreExamples) generate bodies even where the spec has "
                            "examples (default: false)")
@@ -392,7 +393,8 @@ def mock_main(args: argparse.Namespace) -> int:
     from specdouble.spec.documents import SpecError
 
     options = Options(dynamic=args.dynamic, ignore_examples=args.ignore_examples,
-                      errors=args.errors, seed=str(args.seed),
+                      errors=args.errors, seed=str(args.seed or "0"),
+                      seeded=args.seed is not None,
                       fill_properties=args.fill_properties)
     try:
         app = create_mock_app(list(args.specs), options, cors=args.cors)

@@ -88,7 +88,7 @@ def test_invalid_body_uses_the_specs_default_as_422(client) -> None:  # type: ig
     response = client.post("/pets", json={"name": ""}, headers={"X-Api-Key": "k"})
     assert response.status_code == 422
     violation = json.loads(response.headers["sl-violations"])[0]
-    assert violation["location"] == ["body", "name"]
+    assert violation["location"] == ["request", "body", "name"]
     assert violation["code"] == "minLength"
 
 
@@ -190,3 +190,27 @@ def test_ignore_examples_generates_static_bodies() -> None:
     body = client.get("/pets").json()
     assert body == client.get("/pets").json()
     assert body != [{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]
+
+
+def test_generated_401_has_challenge_and_no_validation_list() -> None:
+    client = mock_client("pets31.yaml")
+    response = client.get("/things/abc12", headers={"x-trace": "t"})
+    assert response.status_code == 401
+    assert "validation" not in response.json()
+
+
+def test_seed_gives_the_same_dynamic_body_each_time() -> None:
+    client = mock_client("pets30.yaml", dynamic=True, seed="abc", seeded=True)
+    assert client.get("/pets/1").json() == client.get("/pets/1").json()
+    free = mock_client("pets30.yaml", dynamic=True)
+    bodies = [free.get("/pets/1", headers={"Prefer": "seed=x"}).json() for _ in range(2)]
+    assert bodies[0] == bodies[1]
+    assert len({json.dumps(free.get("/pets/1").json()) for _ in range(4)}) > 1
+
+
+def test_errors_flag_turns_an_invalid_example_into_500() -> None:
+    assert mock_client("badexample.yaml").get("/count").json() == {"n": "three"}
+    response = mock_client("badexample.yaml", errors=True).get("/count")
+    assert response.status_code == 500
+    assert problem_type(response) == "VIOLATIONS"
+    assert response.json()["validation"][0]["location"] == ["response", "body", "n"]

@@ -28,6 +28,7 @@ from specdouble.support.problems import Problem
 
 JSON = "application/json"
 _CODE = re.compile(r"^\d{3}$")
+_ORDER = {"body": 0, "header": 1, "query": 2, "path": 3}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Options:
     ignore_examples: bool = False
     errors: bool = False
     seed: str = "0"
+    # --seed given: every dynamic answer is generated from it afresh (Prism's per-request seed).
+    seeded: bool = False
     fill_properties: bool = True
 
 
@@ -180,9 +183,11 @@ class Mocker:
         if not secured:
             out.append({"location": ["request"], "severity": "Error", "code": 401,
                         "message": "Invalid security scheme used"})
+        found = self._body_violations(route, request)
         for param, check in route.params:
-            out += _param_violations(param, check, request.headers, query, path_params, cookies)
-        out += self._body_violations(route, request)
+            found += _param_violations(param, check, request.headers, query, path_params, cookies)
+        # Prism's order: body, headers, query, path.
+        out += sorted(found, key=lambda v: _ORDER.get(str(v["location"][0]), 0))
         return out, not secured
 
     def _body_violations(self, route: Route, request: Request) -> list[Violation]:
@@ -215,7 +220,9 @@ class Mocker:
             wanted, kind = ["415", "422", "400"], ("INVALID_CONTENT_TYPE", 415)
         else:
             wanted, kind = ["422", "400"], ("UNPROCESSABLE_ENTITY", 422)
-        header = ("sl-violations", json.dumps(violations, separators=(",", ":")))
+        reported = [{**v, "location": v["location"] if v["location"][:1] == ["request"]
+                     else ["request", *v["location"]]} for v in violations]
+        header = ("sl-violations", json.dumps(reported, separators=(",", ":")))
         for code in [*wanted, "default"]:
             if code in responses:
                 status = int(code) if code != "default" else kind[1]
@@ -238,6 +245,8 @@ class Mocker:
                   }.get(kind[0], "Your request is not valid and no HTTP validation response "
                                  "was found in the spec, so Prism is generating this error "
                                  "for you.")
+        if security_failed:  # Prism's generated 401 carries no validation list
+            raise problem(401, kind[0], detail, headers=headers)
         raise problem(kind[1], kind[0], detail, validation=violations, headers=headers)
 
     # --- the response ----------------------------------------------------------------
@@ -267,7 +276,7 @@ class Mocker:
                                                 f"exampleKey: {example} does not exist.")
             value, found = (examples[example] or {}).get("value"), True
         else:
-            value, found = self._value(route, status, spec, dynamic)
+            value, found = self._value(route, status, spec, dynamic, prefer)
         if not found:
             headers.append(("Content-Type", media))
             headers.append(("Content-Length", "0"))
@@ -279,7 +288,7 @@ class Mocker:
         return Reply(status, headers, body)
 
     def _value(self, route: Route, status: int, spec: Mapping[str, Any],
-               dynamic: bool) -> tuple[Any, bool]:
+               dynamic: bool, prefer: Mapping[str, Any]) -> tuple[Any, bool]:
         if not dynamic and not self.options.ignore_examples:
             examples = spec.get("examples") or {}
             if examples:
@@ -290,17 +299,20 @@ class Mocker:
         schema = spec.get("schema")
         if schema is None:
             return None, False
+        seed = prefer.get("seed", self.options.seed if self.options.seeded else None)
         if not dynamic:
             self._reseed(f"{route.operation.operation_id}:{status}")
+        elif seed is not None:
+            self._reseed(f"seed:{seed}", plain=True)  # Prism: same seed, same body
         try:
             return self.generator.generate(schema), True
         except GenerationError as exc:
             raise problem(500, "SCHEMA_TOO_COMPLEX",
                           f"Unable to generate a body for this response: {exc}") from None
 
-    def _reseed(self, salt: str) -> None:
+    def _reseed(self, salt: str, plain: bool = False) -> None:
         """Static answers: the same body for the same operation and status, every time."""
-        seed = _int_seed(f"{self.options.seed}:{salt}")
+        seed = _int_seed(salt if plain else f"{self.options.seed}:{salt}")
         self.generator.faker.seed_instance(seed)
         self.generator.rng.seed(seed)
 
@@ -379,7 +391,7 @@ def _preferences(header: str | None, query: Mapping[str, list[str]]) -> dict[str
             if key:
                 raw[key.strip().lower()] = value.strip().strip('"')
     else:
-        for key in ("code", "example", "dynamic"):
+        for key in ("code", "example", "dynamic", "seed"):
             if f"__{key}" in query:
                 raw[key] = query[f"__{key}"][0]
     out: dict[str, Any] = {}
@@ -389,8 +401,9 @@ def _preferences(header: str | None, query: Mapping[str, list[str]]) -> dict[str
                           f'optional property "code"\n└─ cannot decode "{raw["code"]}", '
                           "should be a number")
         out["code"] = raw["code"]
-    if "example" in raw:
-        out["example"] = raw["example"]
+    for key in ("example", "seed"):
+        if key in raw:
+            out[key] = raw[key]
     if "dynamic" in raw:
         if raw["dynamic"] not in ("true", "false"):
             raise problem(422, "UNPROCESSABLE_ENTITY",
