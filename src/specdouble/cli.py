@@ -387,6 +387,9 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
 
 def mock_main(args: argparse.Namespace) -> int:
     """Load the specs, print the banner, serve; one line and exit 2 for bad input."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.engine.mock import Options
     from specdouble.http.mock import create_mock_app, serve_mock
     from specdouble.http.server import CannotBind

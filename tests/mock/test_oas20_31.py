@@ -98,9 +98,20 @@ def test_oas31_default_response_answers_200() -> None:
     assert isinstance(response.json(), list)
 
 
-def test_recursive_schema_is_served() -> None:
+def test_recursive_schema_is_served_and_valid_at_every_depth() -> None:
     client = mock_client("recursive.json")
-    assert "name" in client.get("/tree").json()
+    body = client.get("/tree", headers={"Prefer": "dynamic=true"}).json()
+    nodes = [body]
+    while nodes:
+        node = nodes.pop()
+        assert isinstance(node, dict) and isinstance(node["name"], str)
+        nodes += node.get("children", [])
+
+
+def test_multipart_body_is_accepted_by_content_type() -> None:
+    client = mock_client("pets30.yaml")
+    response = client.post("/pets", files={"name": ("a.txt", b"x")}, headers={"X-Api-Key": "k"})
+    assert response.status_code == 415  # pets30 declares JSON only
 
 
 def test_several_specs_on_one_port() -> None:

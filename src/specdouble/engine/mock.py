@@ -102,6 +102,7 @@ class Mocker:
         self.options = options
         self.generator = SchemaDataGenerator(_int_seed(options.seed), optional_probability=1.0)
         self.routes: dict[int, list[Route]] = {}
+        self._generation_roots: dict[str, Mapping[str, Any]] = {}
         owners: dict[tuple[str, str], Document] = {}
         for document in documents:
             for operation in document.operations:
@@ -121,10 +122,11 @@ class Mocker:
         owners[key] = document
         route = Route(document, operation, template, segments, names)
         for param in operation.parameters:
-            route.params.append((param, checks.validator(param.get("schema") or {},
-                                                         document.version)))
+            schema = document.validation_root(param.get("schema") or {})
+            route.params.append((param, checks.validator(schema, document.version)))
         for media, schema in operation.body.items():
-            route.bodies[media] = checks.validator(schema, document.version)
+            route.bodies[media] = checks.validator(document.validation_root(schema),
+                                                   document.version)
         self.routes.setdefault(len(segments), []).append(route)
         self.routes[len(segments)].sort(key=lambda r: r.specificity)
 
@@ -204,6 +206,8 @@ class Mocker:
         if target is None:
             return [{"location": ["request"], "severity": "Error", "code": 415,
                      "message": f"Supported content types: {', '.join(operation.body)}"}]
+        if not (media in (FORM, JSON) or media.endswith("+json")):
+            return []  # multipart, XML, binary: the content type is checked, the parts are not
         value = _decode_body(media, request.body)
         if isinstance(value, Exception):
             return [{"location": ["body"], "severity": "Error", "code": "parse",
@@ -305,10 +309,17 @@ class Mocker:
         elif seed is not None:
             self._reseed(f"seed:{seed}", plain=True)  # Prism: same seed, same body
         try:
-            return self.generator.generate(schema), True
+            return self.generator.generate(schema, root=self._roots(route.document)), True
         except GenerationError as exc:
             raise problem(500, "SCHEMA_TOO_COMPLEX",
                           f"Unable to generate a body for this response: {exc}") from None
+
+    def _roots(self, document: Document) -> Mapping[str, Any]:
+        """One generation root per document (the generator caches per root identity)."""
+        root = self._generation_roots.get(document.source)
+        if root is None:
+            root = self._generation_roots[document.source] = document.generation_root()
+        return root
 
     def _reseed(self, salt: str, plain: bool = False) -> None:
         """Static answers: the same body for the same operation and status, every time."""
@@ -337,7 +348,8 @@ class Mocker:
 
     def _self_check(self, route: Route, schema: Mapping[str, Any], value: Any) -> None:
         """``--errors``: a body that violates its own spec is a 500, not a silent lie."""
-        check = checks.validator(json_schema(schema), route.document.version)
+        document = route.document
+        check = checks.validator(document.validation_root(json_schema(schema)), document.version)
         found = checks.schema_violations(check,
                                          value, ["response", "body"], "Response body")
         if found:

@@ -12,6 +12,7 @@ folded into ``type``), so the layers above never branch on the version.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ import yaml
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+# Where the targets of recursive $refs live: schemas refer to them as "#/<this>/<name>",
+# and every schema is checked and generated with them at its root.
+DEFINITIONS = "x-specdouble-definitions"
 
 
 class SpecError(ValueError):
@@ -58,13 +62,25 @@ class Document:
     base_paths: tuple[str, ...]  # the path of each servers URL (OAS2: basePath), "" dropped
     security_schemes: Mapping[str, Mapping[str, Any]]
     warnings: tuple[str, ...] = field(default=())
+    # The targets of recursive $refs, by name (plain JSON Schema), see DEFINITIONS.
+    definitions: Mapping[str, Any] = field(default_factory=dict)
+
+    def validation_root(self, schema: Any) -> Any:
+        """``schema`` (normalised JSON Schema) with the recursive definitions it may refer to."""
+        if not self.definitions or not isinstance(schema, dict):
+            return schema
+        return {**schema, DEFINITIONS: {k: json_schema(v) for k, v in self.definitions.items()}}
+
+    def generation_root(self) -> dict[str, Any]:
+        """The root the generator resolves recursive $refs against."""
+        return {DEFINITIONS: {k: generation_schema(v) for k, v in self.definitions.items()}}
 
 
 # --- reading and resolving ---------------------------------------------------------------
 
 def _parse(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,6 +105,8 @@ class _Resolver:
     def __init__(self, root_path: Path, root: Any) -> None:
         self.root_path = root_path
         self.files: dict[Path, Any] = {root_path: root}
+        self.definitions: dict[str, Any] = {}  # the targets of recursive $refs
+        self.names: dict[str, str] = {}
 
     def document(self, path: Path, referrer: Path) -> Any:
         if path not in self.files:
@@ -125,10 +143,16 @@ class _Resolver:
             raise SpecError(f"{base}: $ref {ref}: remote references are not fetched")
         target = (base.parent / file_part).resolve() if file_part else base
         key = f"{target}#{fragment}"
-        if key in stack:
-            return {}  # a recursive schema: cut the cycle (anything goes at that depth)
         doc = self.document(target, base)
         value = self.pointer(doc, fragment, f"{base}: $ref {ref}")
+        if key in stack:
+            # A recursive schema: the cycle becomes a local $ref into DEFINITIONS.
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", key.rsplit("/", 1)[-1] or "root")
+            name = self.names.setdefault(key, f"{name}-{len(self.names)}")
+            if name not in self.definitions:
+                self.definitions[name] = {}
+                self.definitions[name] = self.resolve(value, target, (key,))
+            return {"$ref": f"#/{DEFINITIONS}/{name}"}
         return self.resolve(value, target, (*stack, key))
 
 
@@ -319,7 +343,8 @@ def load_document(path: Path) -> Document:
     if not isinstance(raw, dict):
         raise SpecError(f"{source}: not an OpenAPI document (the top level is not a mapping)")
     version = _version(raw, source)
-    doc = _Resolver(path, raw).resolve(raw, path)
+    resolver = _Resolver(path, raw)
+    doc = resolver.resolve(raw, path)
     warnings = []
     if not isinstance(doc.get("info"), dict):
         warnings.append(f"{source}: 'info' is missing; served anyway")
@@ -341,4 +366,4 @@ def load_document(path: Path) -> Document:
     title = str((doc.get("info") or {}).get("title") or path.name) \
         if isinstance(doc.get("info"), dict) else path.name
     return Document(source, version, title, tuple(operations), _base_paths(doc, version),
-                    schemes, tuple(warnings))
+                    schemes, tuple(warnings), resolver.definitions)
