@@ -214,3 +214,40 @@ def test_errors_flag_turns_an_invalid_example_into_500() -> None:
     assert response.status_code == 500
     assert problem_type(response) == "VIOLATIONS"
     assert response.json()["validation"][0]["location"] == ["response", "body", "n"]
+
+
+def test_trailing_slash_is_an_empty_segment_as_in_prism(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/pets/")  # /pets/{petId} with an empty id
+    assert response.status_code == 422
+    assert response.json()["validation"][0]["location"] == ["path"]
+
+
+def test_a_document_without_operations_is_no_resource(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from specdouble.engine.mock import Mocker, Options, Request
+    from specdouble.spec.documents import load_document
+    from specdouble.support.problems import Problem
+
+    spec = tmp_path / "empty.yaml"
+    spec.write_text("openapi: 3.0.0\ninfo: {title: e, version: '1'}\npaths: {}\n")
+    mocker = Mocker([load_document(spec)], Options())
+    try:
+        mocker.answer(Request("GET", "/x", "", {}))
+    except Problem as problem:
+        assert (problem.status, problem.kind) == (404, "NO_RESOURCE_PROVIDED_ERROR")
+    else:
+        raise AssertionError("no problem raised")
+
+
+def test_missing_required_parameters_in_prisms_words() -> None:
+    response = mock_client("required.yaml").get("/search/")
+    assert response.status_code == 422
+    assert [v["message"] for v in response.json()["validation"]] == [
+        "Request header must have required property 'x-id'",
+        "Request query must have required property 'q'",
+        "Request path must have required property 'kind'"]
+
+
+def test_a_scalar_query_parameter_sent_twice_is_invalid(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/pets?limit=1&limit=2")
+    assert response.status_code == 422
+    assert response.json()["validation"][0]["code"] == "type"

@@ -80,7 +80,7 @@ class Route:
 def _split(template: str) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
     segments: list[str | None] = []
     names = []
-    for part in template.strip("/").split("/") if template.strip("/") else []:
+    for part in template.split("/")[1:]:
         if part.startswith("{") and part.endswith("}"):
             segments.append(None)
             names.append(part[1:-1])
@@ -138,7 +138,11 @@ class Mocker:
     # --- routing -------------------------------------------------------------------
 
     def route(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        parts = path.strip("/").split("/") if path.strip("/") else []
+        if not self.routes:
+            raise problem(404, "NO_RESOURCE_PROVIDED_ERROR",
+                          "The current document does not have any resource to match with.")
+        # Segments as sent: a trailing slash is one more (empty) segment, as in Prism.
+        parts = path.split("/")[1:]
         matched: list[tuple[Route, dict[str, str]]] = []
         for route in self.routes.get(len(parts), []):
             params = _match(route, parts)
@@ -435,19 +439,23 @@ def _param_violations(param: Mapping[str, Any], check: Any, headers: Mapping[str
         raw = query.get(name)
     elif where == "header":
         raw = [headers[name.lower()]] if name.lower() in headers else None
-    elif where == "path":
-        raw = [path_params[name]] if name in path_params else None
+    elif where == "path":  # an empty segment is a missing parameter, as in Prism
+        raw = [path_params[name]] if path_params.get(name) else None
     else:
         return []  # cookies are not validated (as in Prism)
     label = {"query": "query parameter", "header": "header", "path": "path parameter"}[where]
     if raw is None:
         if param.get("required"):
+            shown = name.lower()  # Prism's wording
             return [{"location": [where], "severity": "Error", "code": "required",
-                     "message": f"Request {label} must have required property '{name}'"}]
+                     "message": f"Request {label.split()[0]} must have required property "
+                                f"'{shown}'"}]
         return []
     kinds = schema.get("type")
     if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
         value: Any = checks.array_value(raw, param)
+    elif len(raw) > 1:  # a scalar sent several times is an array (and wrong), as in Prism
+        value = [checks.coerce(item, schema) for item in raw]
     else:
         value = checks.coerce(raw[0], schema)
     return checks.schema_violations(check, value, [where, name], f"Request {label} {name}")

@@ -88,9 +88,8 @@ class MockApp:
                ("Access-Control-Allow-Credentials", "true"),
                ("Access-Control-Expose-Headers", "*"),
                ("Vary", "origin"), ("Content-Length", "0")]
-        requested = headers.get("access-control-request-headers")
-        if requested:
-            out.insert(2, ("Access-Control-Allow-Headers", requested))
+        requested = headers.get("access-control-request-headers") or "*"
+        out.insert(2, ("Access-Control-Allow-Headers", requested))
         return Reply(204, out)
 
 
