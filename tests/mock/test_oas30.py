@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -251,3 +252,11 @@ def test_a_scalar_query_parameter_sent_twice_is_invalid(client) -> None:  # type
     response = client.get("/pets?limit=1&limit=2")
     assert response.status_code == 422
     assert response.json()["validation"][0]["code"] == "type"
+
+
+def test_static_body_takes_the_schemas_own_values_first(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/owner").json()
+    assert body["name"] == "Ada" and body["level"] == 3 and body["kind"] == "person"
+    assert body["pets"] == ["Rex"]
+    assert re.fullmatch(r"[A-Z]{3}", body["code"])  # no value given: generated, pattern kept
+    assert "secret" not in body

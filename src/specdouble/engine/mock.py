@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from specdouble.data.generator import GenerationError, SchemaDataGenerator
 from specdouble.engine import checks
 from specdouble.engine.checks import Violation
+from specdouble.engine.sample import static_body
 from specdouble.spec.documents import FORM, Document, Operation, SpecError, json_schema
 from specdouble.support.problems import Problem
 
@@ -312,8 +313,15 @@ class Mocker:
             self._reseed(f"{route.operation.operation_id}:{status}")
         elif seed is not None:
             self._reseed(f"seed:{seed}", plain=True)  # Prism: same seed, same body
+        root = self._roots(route.document)
         try:
-            return self.generator.generate(schema, root=self._roots(route.document)), True
+            if dynamic or self.options.ignore_examples:
+                return self.generator.generate(schema, root=root), True
+
+            def leaf(part: Mapping[str, Any], name: str | None) -> Any:
+                return self.generator.generate(part, root=root, name=name)
+
+            return static_body(schema, root, leaf), True
         except GenerationError as exc:
             raise problem(500, "SCHEMA_TOO_COMPLEX",
                           f"Unable to generate a body for this response: {exc}") from None
