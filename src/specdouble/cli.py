@@ -372,21 +372,23 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
                       help="accepted for Prism compatibility; specdouble never invents "
                            "properties the schema does not declare")
     mock.add_argument("--multiprocess", type=_flag, default=False, metavar="BOOL",
-                      help="-m: accepted for Prism compatibility (see --workers)")
+                      help="-m: serve from 2 worker processes (--workers N for more)")
     mock.add_argument("-v", "--verboseLevel", dest="verbose", default="info",
                       choices=sorted(PRISM_LEVELS), help="log level (default: %(default)s)")
-    ours = mock.add_argument_group("specdouble's own (reserved for stateful mocking; "
-                                   "accepted, not used yet)")
+    ours = mock.add_argument_group("specdouble's own (--workers serves; the others are "
+                                   "reserved for stateful mocking: accepted, not used yet)")
     ours.add_argument("--state", type=_existing_file, metavar="FILE")
     ours.add_argument("--faults", type=_existing_file, metavar="FILE")
     ours.add_argument("--admin-token", metavar="TOKEN")
     ours.add_argument("--journal", type=_flag, default=True, metavar="BOOL")
-    ours.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    ours.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                      help="worker processes on the one port (default: %(default)s)")
     ours.add_argument("--state-url", metavar="URL")
 
 
 def mock_main(args: argparse.Namespace) -> int:
     """Load the specs, print the banner, serve; one line and exit 2 for bad input."""
+    import functools
     import warnings
 
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -409,12 +411,10 @@ def mock_main(args: argparse.Namespace) -> int:
             print(f"specdouble: warning: {warning}", file=sys.stderr)
     unused = [flag for flag, on in (("--state", args.state), ("--faults", args.faults),
                                     ("--state-url", args.state_url),
-                                    ("--admin-token", args.admin_token),
-                                    ("--workers", args.workers > 1),
-                                    ("-m", args.multiprocess)) if on]
+                                    ("--admin-token", args.admin_token)) if on]
     if unused:
         print(f"specdouble: warning: {', '.join(unused)} not used by `mock` yet "
-              "(one process, stateless)", file=sys.stderr)
+              "(stateless)", file=sys.stderr)
 
     def banner(port: int) -> None:
         base = f"http://{args.host}:{port}"
@@ -423,7 +423,10 @@ def mock_main(args: argparse.Namespace) -> int:
         print(f"[mock] specdouble {__version__} is listening on {base}", flush=True)
 
     try:
-        serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner)
+        workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
+        factory = functools.partial(create_mock_app, list(args.specs), options, args.cors)
+        serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
+                   workers=workers, factory=factory)
     except CannotBind as err:
         print(f"specdouble: cannot start: {err}", file=sys.stderr)
         return 2

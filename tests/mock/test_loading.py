@@ -71,3 +71,25 @@ def test_spec_error_str_is_the_line(tmp_path: Path) -> None:
     spec.write_text('{"openapi": "3.0.0", "paths": {')
     with pytest.raises(SpecError, match=r"x.json: line 1, column \d+: not valid JSON"):
         load_document(spec)
+
+
+@pytest.mark.parametrize("flags, workers", [([], 1), (["-m"], 2), (["--multiprocess=false"], 1),
+                                            (["--workers", "3"], 3)])
+def test_multiprocess_and_workers_reach_the_server(flags: list[str], workers: int,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import specdouble.http.mock as mock_module
+
+    seen: dict[str, object] = {}
+
+    def fake_serve(app, host, port, level, banner, workers=1, factory=None):  # type: ignore[no-untyped-def]
+        seen.update(host=host, port=port, workers=workers, level=level)
+        assert factory is not None and factory().mocker.served() == app.mocker.served()
+        banner(port)
+
+    monkeypatch.setattr(mock_module, "serve_mock", fake_serve)
+    assert main(["mock", str(SPECS / "pets30.yaml"), "-p", "4199", "-v", "warn", *flags]) == 0
+    assert seen == {"host": "127.0.0.1", "port": 4199, "workers": workers, "level": "warning"}
+    out = capsys.readouterr().out
+    assert "GET     http://127.0.0.1:4199/pets  (listPets)" in out
+    assert "GET     http://127.0.0.1:4199/api/v1/pets/{petId}  (getPet)" in out

@@ -19,10 +19,11 @@ from typing import Any
 
 import uvicorn
 from starlette.types import Receive, Scope, Send
+from uvicorn.supervisors import Multiprocess
 
 from specdouble.engine.mock import Mocker, Options, Reply, Request
 from specdouble.http import errors
-from specdouble.http.server import bind
+from specdouble.http.server import WORKER_START_SECONDS, bind
 from specdouble.spec.documents import Document, load_document
 from specdouble.support.problems import Problem
 from specdouble.world.catalog import Service
@@ -143,9 +144,27 @@ def create_mock_app(paths: list[Path], options: Options, cors: bool = True) -> M
 
 
 def serve_mock(app: MockApp, host: str, port: int, log_level: str,
-               banner: Callable[[int], None]) -> None:
-    """Bind first (a port in use is said before anything else), then serve ``app``."""
+               banner: Callable[[int], None], workers: int = 1,
+               factory: Callable[[], MockApp] | None = None) -> None:
+    """Bind first (a port in use is said before anything else), then serve ``app``.
+
+    With ``workers`` > 1 each worker process builds its own app with ``factory``
+    (the mock is stateless, so they need share nothing) on the one socket.
+    """
     sock = bind(host, port)
+    if workers > 1 and factory is not None:
+        config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
+                                log_level=log_level, access_log=False, lifespan="off")
+
+        class Workers(Multiprocess):
+            def init_processes(self) -> None:
+                super().init_processes()
+                if all(p.wait_until_ready(WORKER_START_SECONDS, self.should_exit)
+                       for p in self.processes):
+                    banner(sock.getsockname()[1])
+
+        Workers(config, sockets=[sock]).run()
+        return
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
                             lifespan="off")
     server = uvicorn.Server(config)
