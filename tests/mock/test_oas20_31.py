@@ -118,3 +118,16 @@ def test_several_specs_on_one_port() -> None:
     client = mock_client("pets30.yaml", "pets31.yaml")
     assert client.get("/pets").status_code == 200
     assert client.get("/things").status_code == 200
+
+
+def test_server_variables_take_their_defaults() -> None:
+    client = mock_client("pets31.yaml")
+    assert client.get("/api/v9/things").status_code == 200
+
+
+def test_form_fields_are_typed_by_their_schema() -> None:
+    client = mock_client("pets31.yaml")
+    assert client.post("/things", data={"size": "3", "flag": "true"}).status_code == 201
+    refused = client.post("/things", data={"size": "0"})
+    assert refused.status_code == 422
+    assert refused.json()["validation"][0]["code"] == "minimum"

@@ -214,6 +214,8 @@ class Mocker:
         if not (media in (FORM, JSON) or media.endswith("+json")):
             return []  # multipart, XML, binary: the content type is checked, the parts are not
         value = _decode_body(media, request.body)
+        if media == FORM and isinstance(value, dict):
+            value = _typed_form(value, operation.body[target])
         if isinstance(value, Exception):
             return [{"location": ["body"], "severity": "Error", "code": "parse",
                      "message": f"Request body is not valid {media}: {value}"}]
@@ -487,6 +489,12 @@ def _decode_body(media: str, body: bytes) -> Any:
         return body.decode("utf-8")
     except (ValueError, UnicodeDecodeError) as exc:
         return exc
+
+
+def _typed_form(fields: dict[str, str], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Form fields arrive as text: each as the type its property declares."""
+    props = schema.get("properties") or {}
+    return {name: checks.coerce(value, props.get(name) or {}) for name, value in fields.items()}
 
 
 def _select(operation: Operation, code: str | None) -> tuple[int, Mapping[str, Any]]:

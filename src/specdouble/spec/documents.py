@@ -309,15 +309,24 @@ def _oas2_schemes(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _expanded(server: Mapping[str, Any]) -> str:
+    """A server URL with each variable replaced by its default."""
+    url = str(server.get("url") or "")
+    for name, variable in (server.get("variables") or {}).items():
+        if isinstance(variable, dict) and "default" in variable:
+            url = url.replace("{" + str(name) + "}", str(variable["default"]))
+    return url
+
+
 def _base_paths(doc: Mapping[str, Any], version: str) -> tuple[str, ...]:
     if version == "2.0":
         raw = [str(doc.get("basePath") or "")]
     else:
-        raw = [str((s or {}).get("url") or "") for s in doc.get("servers") or []]
+        raw = [_expanded(s) for s in doc.get("servers") or [] if isinstance(s, dict)]
     out = []
     for url in raw:
         if "{" in url:
-            continue  # server variables: not expanded yet
+            continue  # a variable without a default: no one path to serve under
         path = urlparse(url).path.rstrip("/")
         if path and path not in out:
             out.append(path)
