@@ -93,3 +93,9 @@ def test_multiprocess_and_workers_reach_the_server(flags: list[str], workers: in
     out = capsys.readouterr().out
     assert "GET     http://127.0.0.1:4199/pets  (listPets)" in out
     assert "GET     http://127.0.0.1:4199/api/v1/pets/{petId}  (getPet)" in out
+
+
+def test_an_undeclared_security_scheme_is_a_warning_and_not_checked() -> None:
+    document = load_document(SPECS / "undeclared.yaml")
+    assert any("'ghost' is not declared" in w for w in document.warnings)
+    assert mock_client("undeclared.yaml").get("/open").status_code == 200

@@ -45,6 +45,12 @@ def _ajv_message(error: ValidationError) -> str:
         "additionalProperties": lambda: "must NOT have additional properties",
         "multipleOf": lambda: f"must be multiple of {value}",
         "uniqueItems": lambda: "must NOT have duplicate items",
+        "oneOf": lambda: "must match exactly one schema in oneOf",
+        "anyOf": lambda: "must match a schema in anyOf",
+        "not": lambda: "must NOT be valid",
+        "const": lambda: "must be equal to constant",
+        "minProperties": lambda: f"must NOT have fewer than {value} properties",
+        "maxProperties": lambda: f"must NOT have more than {value} properties",
     }
     make = texts.get(keyword)
     return make() if make is not None else error.message
@@ -120,6 +126,8 @@ def _has_basic(authorization: str) -> bool:
 def scheme_present(scheme: Mapping[str, Any], headers: Mapping[str, str],
                    query: Mapping[str, list[str]], cookies: Mapping[str, str]) -> bool:
     """Whether the credentials a scheme asks for are there (their value is never checked)."""
+    if not scheme:
+        return True  # an undeclared scheme: warned about at start-up, never refused (Prism)
     kind = str(scheme.get("type", "")).lower()
     authorization = headers.get("authorization", "")
     if kind == "apikey":

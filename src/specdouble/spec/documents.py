@@ -372,6 +372,12 @@ def load_document(path: Path) -> Document:
                 operations.append(read(method, str(template), item, item[method], doc))
     schemes = _oas2_schemes(doc) if version == "2.0" else \
         dict((doc.get("components") or {}).get("securitySchemes") or {})
+    for operation in operations:
+        for requirement in operation.security:
+            for name in requirement:
+                if name not in schemes:
+                    warnings.append(f"{source}: {operation.method} {operation.path}: security "
+                                    f"scheme '{name}' is not declared; not checked")
     title = str((doc.get("info") or {}).get("title") or path.name) \
         if isinstance(doc.get("info"), dict) else path.name
     return Document(source, version, title, tuple(operations), _base_paths(doc, version),
