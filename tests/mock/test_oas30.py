@@ -260,3 +260,14 @@ def test_static_body_takes_the_schemas_own_values_first(client) -> None:  # type
     assert body["pets"] == ["Rex"]
     assert re.fullmatch(r"[A-Z]{3}", body["code"])  # no value given: generated, pattern kept
     assert "secret" not in body
+
+
+def test_xml_bodies_and_accept_star_takes_the_first_declared() -> None:
+    client = mock_client("xml.yaml")
+    assert client.get("/doc", headers={"Accept": "application/xml"}).text == \
+        "<xml><id>4</id><tags>a</tags></xml>"
+    assert client.get("/doc", headers={"Accept": "*/*"}).headers["content-type"] == \
+        "application/xml"
+    assert client.get("/doc", headers={"Accept": ""}).json() == {"id": 4}
+    assert client.get("/raw").text == "<pet><id>1</id></pet>"
+    assert client.get("/raw", headers={"Accept": "application/json"}).status_code == 406

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from specdouble.data.generator import GenerationError, SchemaDataGenerator
 from specdouble.engine import checks
@@ -537,7 +538,7 @@ def _accepted(accept: str) -> list[tuple[str, float]]:
 
 def _negotiate(declared: list[str], accept: str) -> str | None:
     """The declared media type to answer with, or None (a 406)."""
-    if not accept.strip() or accept.strip() == "*/*":
+    if not accept.strip():  # no Accept at all: JSON if there is one (Prism)
         for preferred in ("*/*", JSON):
             if preferred in declared:
                 return preferred
@@ -553,8 +554,23 @@ def _negotiate(declared: list[str], accept: str) -> str | None:
     return None
 
 
+def _xml(value: Any, tag: str) -> str:
+    """An XML element (arrays become repeated elements), as Prism writes a generated body."""
+    if isinstance(value, list):
+        return "".join(_xml(item, tag) for item in value)
+    if isinstance(value, dict):
+        inner = "".join(_xml(item, str(key)) for key, item in value.items())
+    elif value is None:
+        inner = ""
+    else:
+        inner = escape(str(value).lower() if isinstance(value, bool) else str(value))
+    return f"<{tag}>{inner}</{tag}>"
+
+
 def _serialise(media: str, value: Any) -> bytes:
     low = media.lower()
+    if "xml" in low and not isinstance(value, str):
+        return _xml(value, "xml").encode()
     if low.startswith("text/") and isinstance(value, str):
         return value.encode()
     if isinstance(value, str) and not (low == JSON or low.endswith("+json") or low == "*/*"):
