@@ -374,7 +374,8 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     mock.add_argument("--multiprocess", type=_flag, default=False, metavar="BOOL",
                       help="-m: serve from 2 worker processes (--workers N for more)")
     mock.add_argument("-v", "--verboseLevel", dest="verbose", default="info",
-                      choices=sorted(PRISM_LEVELS), help="log level (default: %(default)s)")
+                      choices=sorted(PRISM_LEVELS),
+                      help="log level; debug and trace log every request (default: %(default)s)")
     ours = mock.add_argument_group("specdouble's own (--workers serves; the others are "
                                    "reserved for stateful mocking: accepted, not used yet)")
     ours.add_argument("--state", type=_existing_file, metavar="FILE")

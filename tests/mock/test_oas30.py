@@ -271,3 +271,17 @@ def test_xml_bodies_and_accept_star_takes_the_first_declared() -> None:
     assert client.get("/doc", headers={"Accept": ""}).json() == {"id": 4}
     assert client.get("/raw").text == "<pet><id>1</id></pet>"
     assert client.get("/raw", headers={"Accept": "application/json"}).status_code == 406
+
+
+def test_prefer_accepts_semicolons_and_combines_code_and_example() -> None:
+    client = mock_client("pets30.yaml")
+    response = client.get("/pets/1", headers={"Prefer": "code=404; dynamic=false"})
+    assert response.status_code == 404
+    assert client.get("/pets", headers={"Prefer": "code=200, example=one"}).json() == \
+        [{"id": 1, "name": "Rex"}]
+
+
+def test_nullable_is_honoured_in_requests() -> None:
+    client = mock_client("pets30.yaml")
+    response = client.post("/pets", json={"name": "a", "tag": None}, headers={"X-Api-Key": "k"})
+    assert response.status_code == 422  # NewPet.tag is not nullable

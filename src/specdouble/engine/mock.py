@@ -413,7 +413,7 @@ def _preferences(header: str | None, query: Mapping[str, list[str]]) -> dict[str
     """Prefer's code/example/dynamic, else the ``__code``/``__example``/``__dynamic`` query."""
     raw: dict[str, str] = {}
     if header is not None:
-        for part in header.split(","):
+        for part in re.split(r"[,;]", header):
             key, _, value = part.strip().partition("=")
             if key:
                 raw[key.strip().lower()] = value.strip().strip('"')

@@ -152,9 +152,10 @@ def serve_mock(app: MockApp, host: str, port: int, log_level: str,
     (the mock is stateless, so they need share nothing) on the one socket.
     """
     sock = bind(host, port)
+    verbose = log_level == "debug"  # one access line per request
     if workers > 1 and factory is not None:
         config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
-                                log_level=log_level, access_log=False, lifespan="off")
+                                log_level=log_level, access_log=verbose, lifespan="off")
 
         class Workers(Multiprocess):
             def init_processes(self) -> None:
@@ -165,7 +166,7 @@ def serve_mock(app: MockApp, host: str, port: int, log_level: str,
 
         Workers(config, sockets=[sock]).run()
         return
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=verbose,
                             lifespan="off")
     server = uvicorn.Server(config)
     original_startup = server.startup
