@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from specdouble import __version__
 from specdouble.state.base import StoreUnavailable
@@ -337,13 +338,17 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     mock = commands.add_parser(
         "mock", help="mock your own OpenAPI specs (a drop-in for `prism mock`)",
         add_help=False, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Serve one or more OpenAPI 3.0/3.1 or Swagger 2.0 specs (YAML or JSON) "
-                    "on one port, as Prism 5 does: requests are validated, responses are "
-                    "the spec's examples or generated from its schemas. Each path is served "
-                    "as written and under the path of each `servers` URL (OAS2 basePath).",
-        epilog="Per request: `Prefer: code=404`, `Prefer: example=NAME`, "
-               "`Prefer: dynamic=true` (or the __code, __example, __dynamic query "
-               "parameters). Differences from Prism: docs/prism-compatibility.md.")
+        description=textwrap.fill(
+            "Serve one or more OpenAPI 3.0/3.1 or Swagger 2.0 specs (YAML or JSON) on one "
+            "port, as Prism 5 does: requests are validated, responses are the spec's "
+            "examples or generated from its schemas. Each path is served as written and "
+            "under the path of each `servers` URL (OAS2 basePath).", width=79),
+        epilog=textwrap.fill(
+            "Per request: `Prefer: code=404`, `Prefer: example=NAME`, `Prefer: dynamic=true` "
+            "(or the __code, __example, __dynamic query parameters). Differences from "
+            "Prism: docs/prism-compatibility.md.", width=79))
+    # Prism's booleans: a bare flag is true; prism_argv has made each one --flag=value.
+    boolean: dict[str, Any] = {"type": _flag, "nargs": "?", "const": True, "metavar": "BOOL"}
     mock.add_argument("specs", nargs="+", type=Path, metavar="SPEC",
                       help="an OpenAPI/Swagger file (several: served side by side)")
     mock.add_argument("--help", action="help", help="show this help and exit")
@@ -352,27 +357,27 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     mock.add_argument("-h", "--host", default=DEFAULT_HOST,
                       help="interface to bind (default: %(default)s); -h is the host, as in "
                            "Prism: use --help for help")
-    mock.add_argument("--dynamic", type=_flag, default=False, metavar="BOOL",
-                      help="-d: generate every body from its schema with Faker instead of "
+    mock.add_argument("-d", "--dynamic", default=False, **boolean,
+                      help="generate every body from its schema with Faker instead of "
                            "examples and static values (default: false)")
-    mock.add_argument("--errors", type=_flag, default=False, metavar="BOOL",
+    mock.add_argument("--errors", default=False, **boolean,
                       help="a generated response that violates the spec becomes a 500 "
                            "VIOLATIONS problem (default: false)")
-    mock.add_argument("--cors", type=_flag, default=True, metavar="BOOL",
+    mock.add_argument("--cors", default=True, **boolean,
                       help="CORS headers on every answer, 204 to any preflight; "
                            "--cors=false turns them off (default: true)")
     mock.add_argument("--seed", default=None,
                       help="seed of dynamic generation: every request with it gets the same "
                            "body, as in Prism (also per request: Prefer: seed=S)")
-    mock.add_argument("--ignore-examples", type=_flag, default=False, metavar="BOOL",
+    mock.add_argument("--ignore-examples", default=False, **boolean,
                       help="(also --ignoreExamples) generate bodies even where the spec has "
                            "examples (default: false)")
     mock.add_argument("--json-schema-faker-fillProperties", dest="fill_properties",
                       type=_flag, default=True, metavar="BOOL",
                       help="accepted for Prism compatibility; specdouble never invents "
                            "properties the schema does not declare")
-    mock.add_argument("--multiprocess", type=_flag, default=False, metavar="BOOL",
-                      help="-m: serve from 2 worker processes (--workers N for more)")
+    mock.add_argument("-m", "--multiprocess", default=False, **boolean,
+                      help="serve from 2 worker processes (--workers N for more)")
     mock.add_argument("-v", "--verboseLevel", dest="verbose", default="info",
                       choices=sorted(PRISM_LEVELS),
                       help="log level; debug and trace log every request (default: %(default)s)")
