@@ -415,6 +415,8 @@ def mock_main(args: argparse.Namespace) -> int:
     for document in app.mocker.documents:
         for warning in document.warnings:
             print(f"specdouble: warning: {warning}", file=sys.stderr)
+    for warning in app.mocker.warnings:
+        print(f"specdouble: warning: {warning}", file=sys.stderr)
     unused = [flag for flag, on in (("--state", args.state), ("--faults", args.faults),
                                     ("--state-url", args.state_url),
                                     ("--admin-token", args.admin_token)) if on]

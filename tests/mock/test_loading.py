@@ -99,3 +99,11 @@ def test_an_undeclared_security_scheme_is_a_warning_and_not_checked() -> None:
     document = load_document(SPECS / "undeclared.yaml")
     assert any("'ghost' is not declared" in w for w in document.warnings)
     assert mock_client("undeclared.yaml").get("/open").status_code == 200
+
+
+def test_specs_sharing_a_path_under_different_base_paths_both_serve() -> None:
+    client = mock_client("shop-a.yaml", "shop-b.yaml")
+    assert client.get("/a/items").json() == ["a"]
+    assert client.get("/b/items").json() == ["b"]
+    assert client.get("/items").json() == ["a"]  # as written: the first spec
+    assert any("shop-b.yaml" in w for w in client.app.mocker.warnings)  # type: ignore[attr-defined]

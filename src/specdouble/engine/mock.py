@@ -105,23 +105,37 @@ class Mocker:
         self.generator = SchemaDataGenerator(_int_seed(options.seed), optional_probability=1.0)
         self.routes: dict[int, list[Route]] = {}
         self._generation_roots: dict[str, Mapping[str, Any]] = {}
-        owners: dict[tuple[str, str], Document] = {}
+        # Which document serves each (method, path shape), and whether only as written.
+        owners: dict[tuple[str, str], tuple[Document, bool]] = {}
+        self.warnings: list[str] = []
         for document in documents:
             for operation in document.operations:
                 for base in ("", *document.base_paths):
-                    self._add(document, operation, base + operation.path, owners)
+                    alias = not base and bool(document.base_paths)
+                    self._add(document, operation, base + operation.path, owners, alias)
 
     def _add(self, document: Document, operation: Operation, template: str,
-             owners: dict[tuple[str, str], Document]) -> None:
+             owners: dict[tuple[str, str], tuple[Document, bool]], alias: bool) -> None:
+        """Index one route; two specs on one path refuse to start, unless both have another.
+
+        A path as written, of a spec that is also served under its base path, is an
+        alias: when two specs share one, the first keeps it (with a warning) and
+        each stays reachable under its own base path.
+        """
         segments, names = _split(template)
         key = (operation.method, re.sub(r"\{[^/}]*\}", "{}", template))
-        other = owners.get(key)
-        if other is not None and other is not document:
-            raise SpecError(f"{document.source}: {operation.method} {template} clashes with "
-                            f"the same path in {other.source}")
+        other, other_alias = owners.get(key, (None, False))
         if other is document:
             return  # a base path equal to a written path: served once
-        owners[key] = document
+        if other is not None and alias and other_alias:
+            self.warnings.append(f"{operation.method} {template} is in {other.source} and "
+                                 f"{document.source}: served from the first; the second "
+                                 f"answers under {', '.join(document.base_paths)}")
+            return
+        if other is not None:
+            raise SpecError(f"{document.source}: {operation.method} {template} clashes with "
+                            f"the same path in {other.source}")
+        owners[key] = (document, alias)
         route = Route(document, operation, template, segments, names)
         for param in operation.parameters:
             schema = document.validation_root(param.get("schema") or {})
