@@ -349,8 +349,9 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
             "Prism: docs/prism-compatibility.md.", width=79))
     # Prism's booleans: a bare flag is true; prism_argv has made each one --flag=value.
     boolean: dict[str, Any] = {"type": _flag, "nargs": "?", "const": True, "metavar": "BOOL"}
-    mock.add_argument("specs", nargs="+", type=Path, metavar="SPEC",
-                      help="an OpenAPI/Swagger file (several: served side by side)")
+    mock.add_argument("specs", nargs="+", metavar="SPEC",
+                      help="an OpenAPI/Swagger file, or its URL on 127.0.0.1 (several: "
+                           "served side by side)")
     mock.add_argument("--help", action="help", help="show this help and exit")
     mock.add_argument("-p", "--port", type=_port, default=4010,
                       help="port to bind (default: %(default)s, as Prism)")

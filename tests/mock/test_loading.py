@@ -107,3 +107,33 @@ def test_specs_sharing_a_path_under_different_base_paths_both_serve() -> None:
     assert client.get("/b/items").json() == ["b"]
     assert client.get("/items").json() == ["a"]  # as written: the first spec
     assert any("shop-b.yaml" in w for w in client.app.mocker.warnings)  # type: ignore[attr-defined]
+
+
+def test_a_spec_by_url_on_loopback_with_refs_to_other_files() -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(SPECS)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/pets31.yaml"
+        document = load_document(url)
+        assert document.source == url and document.title == "Pets31"
+        getter = next(op for op in document.operations if op.operation_id == "getThing")
+        assert "code" in getter.responses["2XX"]["content"]["application/json"]["schema"][
+            "properties"]  # from ./common.yaml, fetched from the same server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_url_off_this_machine_is_refused_without_fetching() -> None:
+    with pytest.raises(SpecError, match=r"only URLs on 127\.0\.0\.1"):
+        load_document("http://example.com/openapi.yaml")

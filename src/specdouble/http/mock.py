@@ -137,7 +137,8 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_mock_app(paths: list[Path], options: Options, cors: bool = True) -> MockApp:
+def create_mock_app(paths: list[Path] | list[str], options: Options,
+                    cors: bool = True) -> MockApp:
     """Load every spec (raises ``SpecError`` with one line on bad input) and build the app."""
     documents = [load_document(path) for path in paths]
     return MockApp(Mocker(documents, options), tuple(service_for(d) for d in documents), cors)

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
+from urllib.request import urlopen
 
 import yaml
 
@@ -78,42 +79,68 @@ class Document:
 
 # --- reading and resolving ---------------------------------------------------------------
 
-def _parse(path: Path) -> Any:
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_url(location: str) -> bool:
+    return urlparse(location).scheme in ("http", "https")
+
+
+def _read_text(location: str) -> str:
+    """A file's text, or a URL's on this machine (the mock reaches no other network)."""
+    if is_url(location):
+        if urlparse(location).hostname not in LOOPBACK:
+            raise SpecError(f"{location}: only URLs on 127.0.0.1 (or localhost) are fetched")
+        try:
+            with urlopen(location, timeout=5) as answer:  # loopback only, checked above
+                return bytes(answer.read()).decode("utf-8-sig")
+        except (OSError, ValueError) as exc:
+            raise SpecError(f"{location}: cannot be fetched ({exc})") from None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return Path(location).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
+        raise SpecError(f"{location}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot be read ({exc})") from None
+        raise SpecError(f"{location}: cannot be read ({exc})") from None
+
+
+def _parse(location: str) -> Any:
+    text = _read_text(location)
     try:
-        if path.suffix.lower() == ".json":
+        if urlparse(location).path.lower().endswith(".json"):
             return json.loads(text)
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: line {exc.lineno}, column {exc.colno}: "
+        raise SpecError(f"{location}: line {exc.lineno}, column {exc.colno}: "
                         f"not valid JSON ({exc.msg})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{path}: {where}not valid YAML ({why})") from None
+        raise SpecError(f"{location}: {where}not valid YAML ({why})") from None
+
+
+def _join(base: str, reference: str) -> str:
+    """Where a $ref's file part points, from the document that holds it."""
+    if is_url(base) or is_url(reference):
+        return urljoin(base, reference)
+    return str((Path(base).parent / reference).resolve())
 
 
 class _Resolver:
     """Inlines every ``$ref`` (local, or to another file), keeping recursive ones as local refs."""
 
-    def __init__(self, root_path: Path, root: Any) -> None:
-        self.root_path = root_path
-        self.files: dict[Path, Any] = {root_path: root}
+    def __init__(self, root_location: str, root: Any) -> None:
+        self.files: dict[str, Any] = {root_location: root}
         self.definitions: dict[str, Any] = {}  # the targets of recursive $refs
         self.names: dict[str, str] = {}
 
-    def document(self, path: Path, referrer: Path) -> Any:
-        if path not in self.files:
-            if not path.exists():
-                raise SpecError(f"{referrer}: $ref to {path.name}: no such file")
-            self.files[path] = _parse(path)
-        return self.files[path]
+    def document(self, location: str, referrer: str) -> Any:
+        if location not in self.files:
+            if not is_url(location) and not Path(location).exists():
+                raise SpecError(f"{referrer}: $ref to {Path(location).name}: no such file")
+            self.files[location] = _parse(location)
+        return self.files[location]
 
     def pointer(self, doc: Any, fragment: str, where: str) -> Any:
         node = doc
@@ -127,7 +154,7 @@ class _Resolver:
                 raise SpecError(f"{where}: cannot be resolved (no '{part}')")
         return node
 
-    def resolve(self, node: Any, base: Path, stack: tuple[str, ...] = ()) -> Any:
+    def resolve(self, node: Any, base: str, stack: tuple[str, ...] = ()) -> Any:
         if isinstance(node, list):
             return [self.resolve(item, base, stack) for item in node]
         if not isinstance(node, dict):
@@ -137,11 +164,11 @@ class _Resolver:
             return self._follow(ref, base, stack)
         return {key: self.resolve(value, base, stack) for key, value in node.items()}
 
-    def _follow(self, ref: str, base: Path, stack: tuple[str, ...]) -> Any:
+    def _follow(self, ref: str, base: str, stack: tuple[str, ...]) -> Any:
         file_part, _, fragment = ref.partition("#")
-        if urlparse(file_part).scheme:
+        if is_url(file_part) and urlparse(file_part).hostname not in LOOPBACK:
             raise SpecError(f"{base}: $ref {ref}: remote references are not fetched")
-        target = (base.parent / file_part).resolve() if file_part else base
+        target = _join(base, file_part) if file_part else base
         key = f"{target}#{fragment}"
         doc = self.document(target, base)
         value = self.pointer(doc, fragment, f"{base}: $ref {ref}")
@@ -344,16 +371,20 @@ def _version(doc: Mapping[str, Any], source: str) -> str:
     raise SpecError(f"{source}: neither 'openapi: 3.x' nor 'swagger: \"2.0\"' is declared")
 
 
-def load_document(path: Path) -> Document:
-    """The spec at ``path`` with every ``$ref`` resolved; raises :class:`SpecError`."""
-    path = path.resolve() if path.exists() else path
-    raw = _parse(path)
+def load_document(path: Path | str) -> Document:
+    """The spec at ``path`` (a file, or a URL on 127.0.0.1), ``$ref``s resolved.
+
+    Raises :class:`SpecError`.
+    """
     source = str(path)
+    if not is_url(source) and Path(source).exists():
+        source = str(Path(source).resolve())
+    raw = _parse(source)
     if not isinstance(raw, dict):
         raise SpecError(f"{source}: not an OpenAPI document (the top level is not a mapping)")
     version = _version(raw, source)
-    resolver = _Resolver(path, raw)
-    doc = resolver.resolve(raw, path)
+    resolver = _Resolver(source, raw)
+    doc = resolver.resolve(raw, source)
     warnings = []
     if not isinstance(doc.get("info"), dict):
         warnings.append(f"{source}: 'info' is missing; served anyway")
@@ -378,7 +409,8 @@ def load_document(path: Path) -> Document:
                 if name not in schemes:
                     warnings.append(f"{source}: {operation.method} {operation.path}: security "
                                     f"scheme '{name}' is not declared; not checked")
-    title = str((doc.get("info") or {}).get("title") or path.name) \
-        if isinstance(doc.get("info"), dict) else path.name
+    name = urlparse(source).path.rsplit("/", 1)[-1] or source
+    title = str((doc.get("info") or {}).get("title") or name) \
+        if isinstance(doc.get("info"), dict) else name
     return Document(source, version, title, tuple(operations), _base_paths(doc, version),
                     schemes, tuple(warnings), resolver.definitions)
