@@ -20,7 +20,9 @@ def test_missing_info_is_served_with_a_warning() -> None:
 
 @pytest.mark.parametrize("name, words", [
     ("broken.yaml", ["broken.yaml", "line 3", "not valid YAML"]),
-    ("badref.yaml", ["badref.yaml", "#/components/schemas/Nope", "cannot be resolved"]),
+    ("badref.yaml", ["badref.yaml", "paths./a.get.responses.200", "#/components/schemas/Nope",
+                     "cannot be resolved"]),
+    ("reffile.yaml", ["reffile.yaml", "paths./a.get", "gone.yaml: no such file"]),
     ("absent.yaml", ["absent.yaml", "no such file"]),
 ])
 def test_bad_spec_is_one_line_and_exit_2(name: str, words: list[str],

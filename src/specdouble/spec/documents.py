@@ -138,7 +138,7 @@ class _Resolver:
     def document(self, location: str, referrer: str) -> Any:
         if location not in self.files:
             if not is_url(location) and not Path(location).exists():
-                raise SpecError(f"{referrer}: $ref to {Path(location).name}: no such file")
+                raise SpecError(f"{referrer}: $ref to {location}: no such file")
             self.files[location] = _parse(location)
         return self.files[location]
 
@@ -154,24 +154,28 @@ class _Resolver:
                 raise SpecError(f"{where}: cannot be resolved (no '{part}')")
         return node
 
-    def resolve(self, node: Any, base: str, stack: tuple[str, ...] = ()) -> Any:
+    def resolve(self, node: Any, base: str, stack: tuple[str, ...] = (),
+                where: tuple[str, ...] = ()) -> Any:
+        """``node`` with its $refs inlined; ``where`` is its place in ``base`` (for errors)."""
         if isinstance(node, list):
-            return [self.resolve(item, base, stack) for item in node]
+            return [self.resolve(item, base, stack, (*where, str(i)))
+                    for i, item in enumerate(node)]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            return self._follow(ref, base, stack)
-        return {key: self.resolve(value, base, stack) for key, value in node.items()}
+            return self._follow(ref, base, stack, ".".join(where) or "(top)")
+        return {key: self.resolve(value, base, stack, (*where, str(key)))
+                for key, value in node.items()}
 
-    def _follow(self, ref: str, base: str, stack: tuple[str, ...]) -> Any:
+    def _follow(self, ref: str, base: str, stack: tuple[str, ...], where: str) -> Any:
         file_part, _, fragment = ref.partition("#")
         if is_url(file_part) and urlparse(file_part).hostname not in LOOPBACK:
-            raise SpecError(f"{base}: $ref {ref}: remote references are not fetched")
+            raise SpecError(f"{base}: {where}: $ref {ref}: remote references are not fetched")
         target = _join(base, file_part) if file_part else base
         key = f"{target}#{fragment}"
-        doc = self.document(target, base)
-        value = self.pointer(doc, fragment, f"{base}: $ref {ref}")
+        doc = self.document(target, f"{base}: {where}")
+        value = self.pointer(doc, fragment, f"{base}: {where}: $ref {ref}")
         if key in stack:
             # A recursive schema: the cycle becomes a local $ref into DEFINITIONS.
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", key.rsplit("/", 1)[-1] or "root")
