@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -285,3 +286,11 @@ def test_nullable_is_honoured_in_requests() -> None:
     client = mock_client("pets30.yaml")
     response = client.post("/pets", json={"name": "a", "tag": None}, headers={"X-Api-Key": "k"})
     assert response.status_code == 422  # NewPet.tag is not nullable
+
+
+def test_prefer_example_is_ignored_for_an_invalid_request_unless_its_code_is_chosen() -> None:
+    client = mock_client("pets20.yaml")
+    basic = "Basic " + base64.b64encode(b"a:b").decode()
+    response = client.post("/pets", json={"name": 3},
+                           headers={"Authorization": basic, "Prefer": "example=nope"})
+    assert (response.status_code, response.json()) == (400, {"error": "bad"})

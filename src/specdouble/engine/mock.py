@@ -249,10 +249,13 @@ class Mocker:
         reported = [{**v, "location": v["location"] if v["location"][:1] == ["request"]
                      else ["request", *v["location"]]} for v in violations]
         header = ("sl-violations", json.dumps(reported, separators=(",", ":")))
+        # A Prefer example applies only when its forced code is one of these (Prism).
+        forced = {"example": prefer["example"]} if prefer.get("code") in wanted and \
+            "example" in prefer else {}
         for code in [*wanted, "default"]:
             if code in responses:
                 status = int(code) if code != "default" else kind[1]
-                reply = self._body(route, status, responses[code], prefer, {})
+                reply = self._body(route, status, responses[code], forced, {})
                 reply.headers.append(header)
                 return reply
         headers = {}
