@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
@@ -66,11 +67,15 @@ class Document:
     # The targets of recursive $refs, by name (plain JSON Schema), see DEFINITIONS.
     definitions: Mapping[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def _checked_definitions(self) -> dict[str, Any]:
+        return {k: json_schema(v) for k, v in self.definitions.items()}
+
     def validation_root(self, schema: Any) -> Any:
         """``schema`` (normalised JSON Schema) with the recursive definitions it may refer to."""
         if not self.definitions or not isinstance(schema, dict):
             return schema
-        return {**schema, DEFINITIONS: {k: json_schema(v) for k, v in self.definitions.items()}}
+        return {**schema, DEFINITIONS: self._checked_definitions}
 
     def generation_root(self) -> dict[str, Any]:
         """The root the generator resolves recursive $refs against."""
