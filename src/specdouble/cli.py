@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from specdouble import __version__
 from specdouble.state.base import StoreUnavailable
@@ -291,11 +292,154 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
                        default=default("allow-no-admin-token", False, _flag),
                        help="start on a non-loopback --host without --admin-token (the admin "
                             "API then answers loopback clients only)")
+    _mock_parser(commands)
     for problem in default.errors:
         print(f"specdouble: error: {problem}", file=sys.stderr)
     if default.errors:
         raise SystemExit(2)
     return parser
+
+
+# Prism's verbosity levels -> uvicorn's log levels.
+PRISM_LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warn": "warning",
+                "error": "error", "fatal": "critical", "silent": "critical"}
+# Prism's boolean flags, which also take a value: `--cors=false`, `--cors false`.
+MOCK_FLAGS = {"-d": "--dynamic", "--dynamic": "--dynamic", "--errors": "--errors",
+              "--cors": "--cors", "--ignore-examples": "--ignore-examples",
+              "--ignoreExamples": "--ignore-examples", "-m": "--multiprocess",
+              "--multiprocess": "--multiprocess",
+              "--json-schema-faker-fillProperties": "--json-schema-faker-fillProperties"}
+_BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false",
+             "yes": "true", "no": "false"}
+
+
+def prism_argv(argv: Sequence[str]) -> list[str]:
+    """Prism's booleans (`--cors false`, `--cors=false`, `-d`) as one `--flag=value` each."""
+    out: list[str] = []
+    items = list(argv)
+    index = 0
+    while index < len(items):
+        item = items[index]
+        name, eq, value = item.partition("=")
+        if name in MOCK_FLAGS:
+            if not eq and index + 1 < len(items) and items[index + 1].lower() in _BOOLEANS:
+                index += 1
+                value = items[index]
+            value = _BOOLEANS.get(value.lower(), value) if (eq or value) else "true"
+            out.append(f"{MOCK_FLAGS[name]}={value}")
+        else:
+            out.append(item)
+        index += 1
+    return out
+
+
+def _mock_parser(commands: argparse._SubParsersAction) -> None:
+    """`specdouble mock SPEC...`: Prism's command line, plus ours."""
+    mock = commands.add_parser(
+        "mock", help="mock your own OpenAPI specs (a drop-in for `prism mock`)",
+        add_help=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Serve one or more OpenAPI 3.0/3.1 or Swagger 2.0 specs (YAML or JSON) on one "
+            "port, as Prism 5 does: requests are validated, responses are the spec's "
+            "examples or generated from its schemas. Each path is served as written and "
+            "under the path of each `servers` URL (OAS2 basePath).", width=79),
+        epilog=textwrap.fill(
+            "Per request: `Prefer: code=404`, `Prefer: example=NAME`, `Prefer: dynamic=true` "
+            "(or the __code, __example, __dynamic query parameters). Differences from "
+            "Prism: docs/prism-compatibility.md.", width=79))
+    # Prism's booleans: a bare flag is true; prism_argv has made each one --flag=value.
+    boolean: dict[str, Any] = {"type": _flag, "nargs": "?", "const": True, "metavar": "BOOL"}
+    mock.add_argument("specs", nargs="+", metavar="SPEC",
+                      help="an OpenAPI/Swagger file, or its URL on 127.0.0.1 (several: "
+                           "served side by side)")
+    mock.add_argument("--help", action="help", help="show this help and exit")
+    mock.add_argument("-p", "--port", type=_port, default=4010,
+                      help="port to bind (default: %(default)s, as Prism)")
+    mock.add_argument("-h", "--host", default=DEFAULT_HOST,
+                      help="interface to bind (default: %(default)s); -h is the host, as in "
+                           "Prism: use --help for help")
+    mock.add_argument("-d", "--dynamic", default=False, **boolean,
+                      help="generate every body from its schema with Faker instead of "
+                           "examples and static values (default: false)")
+    mock.add_argument("--errors", default=False, **boolean,
+                      help="a generated response that violates the spec becomes a 500 "
+                           "VIOLATIONS problem (default: false)")
+    mock.add_argument("--cors", default=True, **boolean,
+                      help="CORS headers on every answer, 204 to any preflight; "
+                           "--cors=false turns them off (default: true)")
+    mock.add_argument("--seed", default=None,
+                      help="seed of dynamic generation: every request with it gets the same "
+                           "body, as in Prism (also per request: Prefer: seed=S)")
+    mock.add_argument("--ignore-examples", default=False, **boolean,
+                      help="(also --ignoreExamples) generate bodies even where the spec has "
+                           "examples (default: false)")
+    mock.add_argument("--json-schema-faker-fillProperties", dest="fill_properties",
+                      type=_flag, default=True, metavar="BOOL",
+                      help="accepted for Prism compatibility; specdouble never invents "
+                           "properties the schema does not declare")
+    mock.add_argument("-m", "--multiprocess", default=False, **boolean,
+                      help="serve from 2 worker processes (--workers N for more)")
+    mock.add_argument("-v", "--verboseLevel", dest="verbose", default="info",
+                      choices=sorted(PRISM_LEVELS),
+                      help="log level; debug and trace log every request (default: %(default)s)")
+    ours = mock.add_argument_group("specdouble's own (--workers serves; the others are "
+                                   "reserved for stateful mocking: accepted, not used yet)")
+    ours.add_argument("--state", type=_existing_file, metavar="FILE")
+    ours.add_argument("--faults", type=_existing_file, metavar="FILE")
+    ours.add_argument("--admin-token", metavar="TOKEN")
+    ours.add_argument("--journal", type=_flag, default=True, metavar="BOOL")
+    ours.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                      help="worker processes on the one port (default: %(default)s)")
+    ours.add_argument("--state-url", metavar="URL")
+
+
+def mock_main(args: argparse.Namespace) -> int:
+    """Load the specs, print the banner, serve; one line and exit 2 for bad input."""
+    import functools
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from specdouble.engine.mock import Options
+    from specdouble.http.mock import create_mock_app, serve_mock
+    from specdouble.http.server import CannotBind
+    from specdouble.spec.documents import SpecError
+
+    options = Options(dynamic=args.dynamic, ignore_examples=args.ignore_examples,
+                      errors=args.errors, seed=str(args.seed or "0"),
+                      seeded=args.seed is not None,
+                      fill_properties=args.fill_properties)
+    try:
+        app = create_mock_app(list(args.specs), options, cors=args.cors)
+    except SpecError as err:
+        print(f"specdouble: cannot mock: {err}", file=sys.stderr)
+        return 2
+    for document in app.mocker.documents:
+        for warning in document.warnings:
+            print(f"specdouble: warning: {warning}", file=sys.stderr)
+    for warning in app.mocker.warnings:
+        print(f"specdouble: warning: {warning}", file=sys.stderr)
+    unused = [flag for flag, on in (("--state", args.state), ("--faults", args.faults),
+                                    ("--state-url", args.state_url),
+                                    ("--admin-token", args.admin_token)) if on]
+    if unused:
+        print(f"specdouble: warning: {', '.join(unused)} not used by `mock` yet "
+              "(stateless)", file=sys.stderr)
+
+    def banner(port: int) -> None:
+        base = f"http://{args.host}:{port}"
+        for method, template, operation_id in app.mocker.served():
+            print(f"[mock] {method:7} {base}{template}  ({operation_id})")
+        print(f"[mock] specdouble {__version__} is listening on {base}", flush=True)
+
+    try:
+        workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
+        factory = functools.partial(create_mock_app, list(args.specs), options, args.cors)
+        serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
+                   workers=workers, factory=factory)
+    except CannotBind as err:
+        print(f"specdouble: cannot start: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _origins(env: Mapping[str, str], name: str) -> list[str]:
@@ -341,7 +485,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     """Exit status 2 for bad input (flags, variables, files), 1 when the machine says no."""
     env = os.environ if env is None else env
     parser = build_parser(env)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["mock"]:
+        argv = prism_argv(argv)
     args = parser.parse_args(argv)
+    if args.command == "mock":
+        return mock_main(args)
     if args.command != "serve":
         parser.print_help()
         return 2

@@ -130,3 +130,40 @@ def unexpected_problem(exc: BaseException, method: str, path: str) -> Problem:
     log.exception("unexpected error on %s %s", method, path, exc_info=exc)
     return Problem(500, "An unexpected error occurred in the mock server.",
                    [f"{type(exc).__name__}: {exc}"])
+
+
+# --- Prism's problem+json: the error shape of user specs served by `specdouble mock` --------
+
+PRISM_ERRORS = "https://stoplight.io/prism/errors#"
+PROBLEM_JSON = "application/problem+json"
+# Prism's title for each of its error codes (the Problem's ``kind``).
+PRISM_TITLES = {
+    "NO_PATH_MATCHED_ERROR": "Route not resolved, no path matched",
+    "NO_METHOD_MATCHED_ERROR": "Route resolved, but no method matched",
+    "NO_RESOURCE_PROVIDED_ERROR": "Route not resolved, no resource provided",
+    "UNPROCESSABLE_ENTITY": "Invalid request",
+    "INVALID_CONTENT_TYPE": "Invalid content type",
+    "UNAUTHORIZED": "Invalid security scheme used",
+    "NOT_ACCEPTABLE": "The server cannot produce a representation for your accept header",
+    "NOT_FOUND": "The server cannot find the requested content",
+    "NO_RESPONSE_DEFINED": "No response defined for the selected operation",
+    "VIOLATIONS": "Request/Response not valid",
+    "SCHEMA_TOO_COMPLEX": "Unable to generate response for this schema",
+    "UNKNOWN": "Unexpected error",
+}
+
+
+def prism_problem(problem: Problem) -> dict[str, object]:
+    """Prism's body: type/title/status/detail, plus ``validation`` when the request was checked."""
+    kind = problem.kind if problem.kind in PRISM_TITLES else "UNKNOWN"
+    body: dict[str, object] = {"type": PRISM_ERRORS + kind, "title": PRISM_TITLES[kind],
+                               "status": problem.status, "detail": problem.message}
+    if problem.extensions.get("validation"):
+        body["validation"] = problem.extensions["validation"]
+    return body
+
+
+def render_prism(problem: Problem) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a problem of a user's spec (no runtime needed)."""
+    headers = {"Content-Type": PROBLEM_JSON, **problem.headers}
+    return problem.status, headers, dumps(prism_problem(problem))

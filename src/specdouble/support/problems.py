@@ -8,6 +8,7 @@ its service descriptor names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Machine-readable classifications, used where a shape has a slot for one.
 VALIDATION_FAILURE = "validation_failure"
@@ -33,6 +34,8 @@ class Problem(Exception):
     resource_id: str | None = None
     error_code: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Extra members a problem+json shape may carry (e.g. a list of validation errors).
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
