@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 
-from specdouble.engine.validate import FORMAT_CHECKER
+from specdouble.engine.validate import FORMAT_CHECKER, coerce
 
 Violation = dict[str, Any]
 
@@ -76,25 +76,6 @@ def schema_violations(check: Any, value: Any, location: list[str], subject: str
                     "code": str(error.validator),
                     "message": f"{subject}{where} {_ajv_message(error)}"})
     return out
-
-
-def coerce(value: str, schema: Mapping[str, Any]) -> Any:
-    """Text from a URL or header as the type its schema declares, when it reads as one."""
-    kinds = schema.get("type")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
-    if "null" in kinds and value == "null":
-        return None
-    for kind in kinds:
-        try:
-            if kind == "integer":
-                return int(value)
-            if kind == "number":
-                return float(value)
-        except ValueError:
-            continue
-        if kind == "boolean" and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    return value
 
 
 def array_value(values: list[str], param: Mapping[str, Any]) -> list[Any]:

@@ -25,6 +25,7 @@ from specdouble.data.generator import GenerationError, SchemaDataGenerator
 from specdouble.engine import checks
 from specdouble.engine.checks import Violation
 from specdouble.engine.sample import static_body
+from specdouble.engine.validate import coerce
 from specdouble.spec.documents import FORM, Document, Operation, SpecError, json_schema
 from specdouble.support.problems import Problem
 
@@ -483,9 +484,9 @@ def _param_violations(param: Mapping[str, Any], check: Any, headers: Mapping[str
     if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
         value: Any = checks.array_value(raw, param)
     elif len(raw) > 1:  # a scalar sent several times is an array (and wrong), as in Prism
-        value = [checks.coerce(item, schema) for item in raw]
+        value = [coerce(item, schema) for item in raw]
     else:
-        value = checks.coerce(raw[0], schema)
+        value = coerce(raw[0], schema)
     return checks.schema_violations(check, value, [where, name], f"Request {label} {name}")
 
 
@@ -512,7 +513,7 @@ def _decode_body(media: str, body: bytes) -> Any:
 def _typed_form(fields: dict[str, str], schema: Mapping[str, Any]) -> dict[str, Any]:
     """Form fields arrive as text: each as the type its property declares."""
     props = schema.get("properties") or {}
-    return {name: checks.coerce(value, props.get(name) or {}) for name, value in fields.items()}
+    return {name: coerce(value, props.get(name) or {}) for name, value in fields.items()}
 
 
 def _select(operation: Operation, code: str | None) -> tuple[int, Mapping[str, Any]]:

@@ -10,7 +10,7 @@ the int32/int64 ranges as bounds), so "valid" from it is never wrong.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import jsonschema_rs
@@ -72,25 +72,29 @@ def schema_errors(validator: Reference, value: Any, prefix: str) -> list[str]:
     return list(dict.fromkeys(details))
 
 
-def coerce(value: Any, schema: dict[str, Any]) -> Any:
-    """A header or path string as the type its schema declares, when it reads as one.
+def coerce(value: Any, schema: Mapping[str, Any]) -> Any:
+    """A header, path or query string as the type its schema declares, when it reads as one.
 
-    Headers and path segments arrive as text; ``X-Total-Count: true`` is a boolean
-    ``true``. A value that does not read as the type stays text, so the schema
-    check reports it.
+    Parameters arrive as text; ``X-Total-Count: true`` is a boolean ``true``. A
+    value that does not read as the type stays text, so the schema check reports
+    it. A list of types (OpenAPI 3.1) tries each; ``null`` reads as None there.
     """
     if not isinstance(value, str):
         return value
-    kind = schema.get("type")
-    try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    if kind == "boolean" and value.lower() in {"true", "false"}:
-        return value.lower() == "true"
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "null" in kinds and value == "null":
+        return None
+    for kind in kinds:
+        try:
+            if kind == "integer":
+                return int(value)
+            if kind == "number":
+                return float(value)
+        except ValueError:
+            continue
+        if kind == "boolean" and value.lower() in {"true", "false"}:
+            return value.lower() == "true"
     return value
 
 
