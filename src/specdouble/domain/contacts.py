@@ -110,14 +110,25 @@ def list_assignments(store: Store, tenant: str, params: ListParams) -> Page:
     paths = parse_fields(params.fields)
     with store.transaction(tenant) as tx:
         expander = _Expander.preloaded(tx)
-        # read-only view: expand() builds new top-level records, nothing is changed
-        records = [expander.expand(stored) for stored in tx.view(ASSIGNMENTS)]
-    records.sort(key=lambda r: (str(r.get("metadata", {}).get("createdAt", "")), r["id"]))
+        # Read-only views: filters and sort look at shared (uncopied) references,
+        # only the page returned is expanded with copies of its references.
+        stored_of: dict[int, Record] = {}
+        records: list[dict[str, Any]] = []
+        for stored in tx.view(ASSIGNMENTS):
+            record = expander.expand(stored, copy=False)
+            stored_of[id(record)] = stored
+            records.append(record)
+    records.sort(key=_creation_order)
     selected = [r for r in records if _passes_filters(r, params) and matches(query, r)]
     ordered = sort_records(selected, keys)
     start = (params.page_number - 1) * params.page_size
-    page = ordered[start : start + params.page_size]
+    # every reference is in the expander's cache by now: no store read outside the transaction
+    page = [expander.expand(stored_of[id(r)]) for r in ordered[start : start + params.page_size]]
     return Page([project(record, paths) for record in page], len(selected))
+
+
+def _creation_order(record: dict[str, Any]) -> tuple[str, str]:
+    return (str(record.get("metadata", {}).get("createdAt", "")), record["id"])
 
 
 def _passes_filters(record: dict[str, Any], params: ListParams) -> bool:
@@ -243,13 +254,17 @@ class _Expander:
             self._cache[(collection, key)] = self._tx.get(collection, key)
         return self._cache[(collection, key)]
 
-    def expand(self, stored: Record) -> dict[str, Any]:
+    def expand(self, stored: Record, copy: bool = True) -> dict[str, Any]:
+        """``copy=False`` shares the referenced records: for reading only, never returned."""
         out: dict[str, Any] = {"id": stored["id"]}
         for name, collection in (("legalEntity", LEGAL_ENTITIES), ("customer", CUSTOMERS)):
             ref = _ref(stored, name)
             full = self._lookup(collection, ref) if ref else None
             # A dangling reference (e.g. from an imported state) still shows its id.
-            out[name] = dict(full) if full is not None else {"id": ref}
+            if full is None:
+                out[name] = {"id": ref}
+            else:
+                out[name] = dict(full) if copy else full
         for key, value in stored.items():
             if key not in out:
                 out[key] = value
