@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from specdouble.query import (
     parse_query,
     parse_sort,
     project,
+    projector,
     sort_records,
 )
 from specdouble.state.base import Record, Store, Transaction
@@ -109,22 +110,67 @@ def list_assignments(store: Store, tenant: str, params: ListParams) -> Page:
     keys = parse_sort(params.sort)
     paths = parse_fields(params.fields)
     with store.transaction(tenant) as tx:
-        expander = _Expander.preloaded(tx)
-        # Read-only views: filters and sort look at shared (uncopied) references,
-        # only the page returned is expanded with copies of its references.
-        stored_of: dict[int, Record] = {}
-        records: list[dict[str, Any]] = []
-        for stored in tx.view(ASSIGNMENTS):
-            record = expander.expand(stored, copy=False)
-            stored_of[id(record)] = stored
-            records.append(record)
-    records.sort(key=_creation_order)
-    selected = [r for r in records if _passes_filters(r, params) and matches(query, r)]
-    ordered = sort_records(selected, keys)
+        expanded = _expanded(tx, tenant)
+    asked = (params.q, params.sort, params.legal_entity_id, params.customer_id, params.type,
+             params.primary)
+    ordered = expanded.orders.get(asked)
+    if ordered is None:
+        selected = [r for r in expanded.records if _passes_filters(r, params) and
+                    matches(query, r)]
+        ordered = sort_records(selected, keys)
+        if len(expanded.orders) >= _ORDERS_KEPT:
+            expanded.orders.clear()
+        expanded.orders[asked] = ordered
     start = (params.page_number - 1) * params.page_size
-    # every reference is in the expander's cache by now: no store read outside the transaction
-    page = [expander.expand(stored_of[id(r)]) for r in ordered[start : start + params.page_size]]
-    return Page([project(record, paths) for record in page], len(selected))
+    shape = projector(paths)
+    return Page([shape(_copied(r)) for r in ordered[start : start + params.page_size]],
+                len(ordered))
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    """Every assignment expanded, in creation order, and the stored records it came from.
+
+    ``held`` keeps those records alive, so their ids in ``sources`` stay theirs.
+    """
+
+    sources: tuple[list[int], ...]
+    held: tuple[list[Record], ...]
+    records: list[dict[str, Any]]
+    # filtered and sorted lists by (q, sort, filters): the same few lists are asked again
+    orders: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict)
+
+
+# Per tenant, the last expansion: reused while the store hands out the very same record
+# objects (a memory store replaces a record on every write, never changes one in place;
+# a shared store reads fresh objects, so it never matches). Read-only: pages are copies.
+_EXPANDED: dict[str, _Expanded] = {}
+_EXPANDED_TENANTS = 64
+_ORDERS_KEPT = 32
+
+
+def _expanded(tx: Transaction, tenant: str) -> _Expanded:
+    """The tenant's assignments expanded (shared references), oldest first, then by id."""
+    held = tuple(tx.view(name) for name in (ASSIGNMENTS, LEGAL_ENTITIES, CUSTOMERS))
+    sources = tuple(list(map(id, records)) for records in held)
+    cached = _EXPANDED.get(tenant)
+    if cached is not None and cached.sources == sources:
+        return cached
+    expander = _Expander.preloaded(tx, held[1], held[2])
+    records = [expander.expand(stored, copy=False) for stored in held[0]]
+    records.sort(key=_creation_order)
+    if len(_EXPANDED) >= _EXPANDED_TENANTS:
+        _EXPANDED.clear()
+    _EXPANDED[tenant] = expanded = _Expanded(sources, held, records)
+    return expanded
+
+
+def _copied(record: dict[str, Any]) -> dict[str, Any]:
+    """A returned assignment: its own copies of the expanded references."""
+    out = dict(record)
+    for name in ("legalEntity", "customer"):
+        out[name] = dict(record[name])
+    return out
 
 
 def _creation_order(record: dict[str, Any]) -> tuple[str, str]:
@@ -236,15 +282,16 @@ class _Expander:
         self._cache: dict[tuple[str, str], Record | None] = {}
 
     @classmethod
-    def preloaded(cls, tx: Transaction) -> _Expander:
+    def preloaded(cls, tx: Transaction, legal_entities: list[Record],
+                  customers: list[Record]) -> _Expander:
         """For lists: every legal entity and customer read at once, not one by one.
 
         One read per collection instead of one per referenced id (a round trip
         each on a shared store).
         """
         expander = cls(tx)
-        for collection in (LEGAL_ENTITIES, CUSTOMERS):
-            for record in tx.view(collection):
+        for collection, found in ((LEGAL_ENTITIES, legal_entities), (CUSTOMERS, customers)):
+            for record in found:
                 if isinstance(record.get("id"), str):  # records are stored under their id
                     expander._cache[(collection, record["id"])] = record
         return expander
