@@ -46,6 +46,8 @@ logger = logging.getLogger("specdouble")
 
 # Mirrors the body limit layer: more query parameters than this are its 400.
 MAX_QUERY_PARAMS = 256
+REFUSALS_KEPT = 256
+MAX_REFUSAL_KEPT = 4096  # bytes: larger invalid bodies are checked every time
 _TYPES: dict[str, Callable[[Any], Any]] = {"integer": int, "number": float}
 
 
@@ -107,6 +109,9 @@ class Pipeline:
         self.runtime = runtime
         self.edge = edge
         self.max_body = runtime.settings.max_body
+        # A body's 400 is a pure function of its bytes: a client repeating an invalid body
+        # (a retry loop) is answered without parsing and validating it again.
+        self._refusals: dict[tuple[int, bytes], tuple[str, tuple[str, ...]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.routes.find(scope["method"], scope["path"]) \
@@ -281,16 +286,18 @@ class Pipeline:
             if plan.body.required or raw:
                 _invalid("The request body is required.", ["body: is required"])
             return dict(plan.body.default)
+        key = (id(plan), raw)  # plans live as long as the pipeline
+        refused = self._refusals.get(key)
+        if refused is not None:
+            _invalid(refused[0], list(refused[1]))
         try:
-            body = parse_json(raw)
-        except JSONError as err:
-            _invalid(str(err), [f"body: {err.message} (line {err.line}, column {err.column})"])
-        if body is None:
-            _invalid("The request body is required.", ["body: is required"])
-        details = plan.body.check.body_errors(body)
-        if details:
-            _invalid("The request body is invalid.", details)
-        return body
+            return _parsed_body(plan, raw)
+        except Problem as problem:
+            if len(raw) <= MAX_REFUSAL_KEPT:
+                if len(self._refusals) >= REFUSALS_KEPT:
+                    self._refusals.clear()
+                self._refusals[key] = (problem.message, tuple(problem.details))
+            raise
 
     def _problem(self, problem: Problem, path: str) -> Reply:
         status, headers, body = self.edge.render(problem, path)
@@ -324,7 +331,7 @@ class Pipeline:
                                        entry.operation_id, entry.status, entry.duration_ms,
                                        note_for(entry.validation_errors, None, entry.forced)))
         try:
-            log.add(entry)
+            log.keep(entry)
         except StoreUnavailable as err:
             # A shared journal whose store is gone: the answer went out, the entry is lost.
             logger.warning("journal entry of %s %s lost: %s", request.method, request.path, err)
@@ -339,6 +346,21 @@ def _check(param: ParamPlan, value: Any) -> list[str]:
     if param.nullable and _is_null(value):
         return []
     return [f"{where}: {message}" for message in param.check.messages(value)]
+
+
+def _parsed_body(plan: OperationPlan, raw: bytes) -> Any:
+    """The JSON body, or the 400 that says every way it is invalid."""
+    assert plan.body is not None
+    try:
+        body = parse_json(raw)
+    except JSONError as err:
+        _invalid(str(err), [f"body: {err.message} (line {err.line}, column {err.column})"])
+    if body is None:
+        _invalid("The request body is required.", ["body: is required"])
+    details = plan.body.check.body_errors(body)
+    if details:
+        _invalid("The request body is invalid.", details)
+    return body
 
 
 def _invalid(message: str, details: list[str]) -> None:

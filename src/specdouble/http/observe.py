@@ -212,7 +212,7 @@ class JournalMiddleware:
             if self.runtime.settings.log_requests:
                 log_request(_summary(entry))
             try:
-                log.add(entry)
+                log.keep(entry)
             except StoreUnavailable as err:
                 # A shared journal whose Redis is gone: the answer went out, the entry is lost.
                 logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
