@@ -267,9 +267,7 @@ async def _drain(receive: Receive) -> None:
 
 def fault_problem(rule: faults.FaultRule, route: Route) -> Problem:
     """The error a status fault answers, in the owning service's error shape."""
-    return Problem(rule.status or 500,
-                   f"Fault injected by specdouble rule {rule.id}.",
-                   [f"fault: rule {rule.id} answers {rule.status} for {route.operation_id}"])
+    return faults.fault_problem(rule, route.operation_id)
 
 
 async def drop_connection(receive: Receive, reset: bool) -> None:
