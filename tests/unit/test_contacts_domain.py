@@ -392,6 +392,24 @@ def test_list_projects_fields(store: MemoryStore) -> None:
     ]
 
 
+def test_a_repeated_list_sees_every_write_and_returns_its_own_copies(store: MemoryStore) -> None:
+    """Lists reuse their expansion while nothing changed: any write must still show."""
+    assert listed(store, q="customer.name:~^J") == (["a1", "a3", "a2"], 3)
+    with store.transaction(T) as tx:
+        person = tx.get(contacts.CUSTOMERS, "cu2")
+        assert person is not None
+        tx.put(contacts.CUSTOMERS, "cu2", {**person, "name": "Mary"})
+    assert listed(store, q="customer.name:~^J") == (["a1", "a3"], 2)
+    contacts.delete_assignment(store, T, "a1")
+    assert listed(store, q="customer.name:~^J") == (["a3"], 1)
+    first = contacts.list_assignments(store, T, ListParams()).items
+    first[0]["customer"]["name"] = "changed by a caller"
+    first[0]["type"] = "changed too"
+    again = contacts.list_assignments(store, T, ListParams()).items
+    assert again[0]["customer"]["name"] == "John"
+    assert again[0]["type"] == "PRIMARY"
+
+
 def test_malformed_q_is_a_400_naming_the_parameter(store: MemoryStore) -> None:
     error = problem(contacts.list_assignments, store, T, ListParams(q="type:(BILLING"))
     assert error.status == 400

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from specdouble.query import (
     parse_query,
     parse_sort,
     project,
+    projector,
     sort_records,
 )
 from specdouble.state.base import Record, Store, Transaction
@@ -109,15 +110,71 @@ def list_assignments(store: Store, tenant: str, params: ListParams) -> Page:
     keys = parse_sort(params.sort)
     paths = parse_fields(params.fields)
     with store.transaction(tenant) as tx:
-        expander = _Expander.preloaded(tx)
-        # read-only view: expand() builds new top-level records, nothing is changed
-        records = [expander.expand(stored) for stored in tx.view(ASSIGNMENTS)]
-    records.sort(key=lambda r: (str(r.get("metadata", {}).get("createdAt", "")), r["id"]))
-    selected = [r for r in records if _passes_filters(r, params) and matches(query, r)]
-    ordered = sort_records(selected, keys)
+        expanded = _expanded(tx, tenant)
+    asked = (params.q, params.sort, params.legal_entity_id, params.customer_id, params.type,
+             params.primary)
+    ordered = expanded.orders.get(asked)
+    if ordered is None:
+        selected = [r for r in expanded.records if _passes_filters(r, params) and
+                    matches(query, r)]
+        ordered = sort_records(selected, keys)
+        if len(expanded.orders) >= _ORDERS_KEPT:
+            expanded.orders.clear()
+        expanded.orders[asked] = ordered
     start = (params.page_number - 1) * params.page_size
-    page = ordered[start : start + params.page_size]
-    return Page([project(record, paths) for record in page], len(selected))
+    shape = projector(paths)
+    return Page([shape(_copied(r)) for r in ordered[start : start + params.page_size]],
+                len(ordered))
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    """Every assignment expanded, in creation order, and the stored records it came from.
+
+    ``held`` keeps those records alive, so their ids in ``sources`` stay theirs.
+    """
+
+    sources: tuple[list[int], ...]
+    held: tuple[list[Record], ...]
+    records: list[dict[str, Any]]
+    # filtered and sorted lists by (q, sort, filters): the same few lists are asked again
+    orders: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict)
+
+
+# Per tenant, the last expansion: reused while the store hands out the very same record
+# objects (a memory store replaces a record on every write, never changes one in place;
+# a shared store reads fresh objects, so it never matches). Read-only: pages are copies.
+_EXPANDED: dict[str, _Expanded] = {}
+_EXPANDED_TENANTS = 64
+_ORDERS_KEPT = 32
+
+
+def _expanded(tx: Transaction, tenant: str) -> _Expanded:
+    """The tenant's assignments expanded (shared references), oldest first, then by id."""
+    held = tuple(tx.view(name) for name in (ASSIGNMENTS, LEGAL_ENTITIES, CUSTOMERS))
+    sources = tuple(list(map(id, records)) for records in held)
+    cached = _EXPANDED.get(tenant)
+    if cached is not None and cached.sources == sources:
+        return cached
+    expander = _Expander.preloaded(tx, held[1], held[2])
+    records = [expander.expand(stored, copy=False) for stored in held[0]]
+    records.sort(key=_creation_order)
+    if len(_EXPANDED) >= _EXPANDED_TENANTS:
+        _EXPANDED.clear()
+    _EXPANDED[tenant] = expanded = _Expanded(sources, held, records)
+    return expanded
+
+
+def _copied(record: dict[str, Any]) -> dict[str, Any]:
+    """A returned assignment: its own copies of the expanded references."""
+    out = dict(record)
+    for name in ("legalEntity", "customer"):
+        out[name] = dict(record[name])
+    return out
+
+
+def _creation_order(record: dict[str, Any]) -> tuple[str, str]:
+    return (str(record.get("metadata", {}).get("createdAt", "")), record["id"])
 
 
 def _passes_filters(record: dict[str, Any], params: ListParams) -> bool:
@@ -225,15 +282,16 @@ class _Expander:
         self._cache: dict[tuple[str, str], Record | None] = {}
 
     @classmethod
-    def preloaded(cls, tx: Transaction) -> _Expander:
+    def preloaded(cls, tx: Transaction, legal_entities: list[Record],
+                  customers: list[Record]) -> _Expander:
         """For lists: every legal entity and customer read at once, not one by one.
 
         One read per collection instead of one per referenced id (a round trip
         each on a shared store).
         """
         expander = cls(tx)
-        for collection in (LEGAL_ENTITIES, CUSTOMERS):
-            for record in tx.view(collection):
+        for collection, found in ((LEGAL_ENTITIES, legal_entities), (CUSTOMERS, customers)):
+            for record in found:
                 if isinstance(record.get("id"), str):  # records are stored under their id
                     expander._cache[(collection, record["id"])] = record
         return expander
@@ -243,13 +301,17 @@ class _Expander:
             self._cache[(collection, key)] = self._tx.get(collection, key)
         return self._cache[(collection, key)]
 
-    def expand(self, stored: Record) -> dict[str, Any]:
+    def expand(self, stored: Record, copy: bool = True) -> dict[str, Any]:
+        """``copy=False`` shares the referenced records: for reading only, never returned."""
         out: dict[str, Any] = {"id": stored["id"]}
         for name, collection in (("legalEntity", LEGAL_ENTITIES), ("customer", CUSTOMERS)):
             ref = _ref(stored, name)
             full = self._lookup(collection, ref) if ref else None
             # A dangling reference (e.g. from an imported state) still shows its id.
-            out[name] = dict(full) if full is not None else {"id": ref}
+            if full is None:
+                out[name] = {"id": ref}
+            else:
+                out[name] = dict(full) if copy else full
         for key, value in stored.items():
             if key not in out:
                 out[key] = value

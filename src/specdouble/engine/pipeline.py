@@ -1,16 +1,19 @@
 """One ASGI callable in front of the Connexion app: the whole request in one pass.
 
-route -> auth -> parameters and body -> Prefer -> handler -> response ->
-journal, each a plain step. The fault check is a decision to decline: with
-any fault rule defined, requests go to the Connexion app, whose fault layer
-applies it. A request the plan cannot serve exactly as the Connexion app
-would (a CORS request, a chunked or oversized body, an unexpected media type,
-an unindexed or declined operation) is handed to the Connexion app untouched.
+route -> fault check -> auth -> parameters and body -> Prefer -> handler ->
+response -> journal, each a plain step. The fault check comes first, as the
+Connexion stack's fault layer sits before its security and validation: a
+delay, a status answered in the service's error shape, or a dropped
+connection (closed by the edge's ``drop``), with the rule's id in the
+journal. A request the plan cannot serve exactly as the Connexion app would
+(a CORS request, a chunked or oversized body, an unexpected media type, an
+unindexed or declined operation) is handed to the Connexion app untouched.
 Every error body is rendered by the edge's one renderer (``http/errors.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -30,7 +33,7 @@ from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.jsonparse import JSONError, parse_json
 from specdouble.support.problems import Problem
 from specdouble.support.terminal import RequestSummary, log_request, note_for
-from specdouble.world import auth, journal
+from specdouble.world import auth, faults, journal
 from specdouble.world.catalog import TokenCheck
 from specdouble.world.runtime import Runtime, reset_runtime, set_runtime
 
@@ -46,16 +49,22 @@ logger = logging.getLogger("specdouble")
 
 # Mirrors the body limit layer: more query parameters than this are its 400.
 MAX_QUERY_PARAMS = 256
+REFUSALS_KEPT = 256
+MAX_REFUSAL_KEPT = 4096  # bytes: larger invalid bodies are checked every time
 _TYPES: dict[str, Callable[[Any], Any]] = {"integer": int, "number": float}
 
 
 @dataclass(frozen=True)
 class Edge:
-    """What the HTTP edge lends the pipeline: its error renderer and 500 wording."""
+    """What the HTTP edge lends the pipeline: its error renderer, 500 wording and the
+    closing of a client's connection (``drop(receive, reset)``, a fault rule's), which
+    needs the server's transport. Without ``drop`` requests go to Connexion while any
+    fault rule is defined."""
 
     render: Callable[[Problem, str], tuple[int, dict[str, str], bytes]]
     unexpected: Callable[[BaseException, str, str], Problem]
     vary_origin: bool = True
+    drop: Callable[[Receive, bool], Awaitable[None]] | None = None
 
 
 class Declined(Exception):
@@ -107,6 +116,9 @@ class Pipeline:
         self.runtime = runtime
         self.edge = edge
         self.max_body = runtime.settings.max_body
+        # A body's 400 is a pure function of its bytes: a client repeating an invalid body
+        # (a retry loop) is answered without parsing and validating it again.
+        self._refusals: dict[tuple[int, bytes], tuple[str, tuple[str, ...]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.routes.find(scope["method"], scope["path"]) \
@@ -139,7 +151,9 @@ class Pipeline:
         elif length > self.max_body or content_type is None or content_type.lower() != JSON:
             return None  # a 413, a missing type's 400 or a 415 are the Connexion stack's
         raw_query = scope.get("query_string", b"")
-        if raw_query.count(b"&") >= MAX_QUERY_PARAMS or self.runtime.faults.definitions():
+        if raw_query.count(b"&") >= MAX_QUERY_PARAMS:
+            return None
+        if self.edge.drop is None and self.runtime.faults.definitions():
             return None
         query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)
         return _Request(scope["method"], scope["path"], headers, query, length)
@@ -150,14 +164,22 @@ class Pipeline:
         marks = journal.Marks(operation_id=plan.operation_id,
                               tenant=path_values.get("tenant") or self._token_tenant(request))
         started_at, started = utc_now(), time.perf_counter()
+        rule = self._fault(plan, request, marks.tenant)
         runtime_token = set_runtime(runtime)
         raw = b""
         status: int | None = None
         reply: Reply | None = None
+        dropped = False
         try:
             with journal.marking(marks):
+                if rule is not None and rule.delay_ms:
+                    await asyncio.sleep(rule.delay_ms / 1000)
                 raw = await _read(receive) if request.length else b""
-                reply = await self._answer(plan, path_values, request, raw)
+                dropped, reply = await self._faulted(rule, plan.operation_id, request, receive)
+                if dropped and reply is None:
+                    return
+                if reply is None:
+                    reply = await self._answer(plan, path_values, request, raw)
             status = reply[0]
             await self._send(send, reply)
         except BaseException:
@@ -166,7 +188,35 @@ class Pipeline:
             raise
         finally:
             reset_runtime(runtime_token)
-            self._journal(request, scope, marks, status, raw, reply, started_at, started)
+            # a dropped request has no status in the journal, whatever was sent
+            self._journal(request, scope, marks, None if dropped else status, raw, reply,
+                          started_at, started, None if rule is None else rule.id)
+
+    async def _faulted(self, rule: faults.FaultRule | None, operation_id: str,
+                       request: _Request, receive: Receive) -> tuple[bool, Reply | None]:
+        """(dropped, answer) of the fault rule: a status fault's answer, a dropped
+        connection, or (False, None) to serve the request (no rule, or a delay only)."""
+        if rule is None:
+            return False, None
+        if rule.fault is not None and self.edge.drop is not None:
+            try:
+                await self.edge.drop(receive, rule.fault == faults.CONNECTION_RESET)
+                return True, None
+            except Exception as exc:  # no transport (an in-process client): Connexion's 500
+                problem = self.edge.unexpected(exc, request.method, request.path)
+                return True, self._problem(problem, request.path)
+        if rule.status is not None:
+            return False, self._problem(faults.fault_problem(rule, operation_id), request.path)
+        return False, None
+
+    def _fault(self, plan: OperationPlan, request: _Request,
+               tenant: str | None) -> faults.FaultRule | None:
+        """The fault rule this request gets, if any (counted down, as the fault layer does)."""
+        rules = self.runtime.faults.definitions()
+        if not rules:
+            return None
+        return self.runtime.faults.pick(plan.operation_id, request.method, request.path, tenant,
+                                        among=rules)
 
     def _token_tenant(self, request: _Request) -> str | None:
         """The bearer token's tenant, as the journal finds it before routing."""
@@ -281,16 +331,18 @@ class Pipeline:
             if plan.body.required or raw:
                 _invalid("The request body is required.", ["body: is required"])
             return dict(plan.body.default)
+        key = (id(plan), raw)  # plans live as long as the pipeline
+        refused = self._refusals.get(key)
+        if refused is not None:
+            _invalid(refused[0], list(refused[1]))
         try:
-            body = parse_json(raw)
-        except JSONError as err:
-            _invalid(str(err), [f"body: {err.message} (line {err.line}, column {err.column})"])
-        if body is None:
-            _invalid("The request body is required.", ["body: is required"])
-        details = plan.body.check.body_errors(body)
-        if details:
-            _invalid("The request body is invalid.", details)
-        return body
+            return _parsed_body(plan, raw)
+        except Problem as problem:
+            if len(raw) <= MAX_REFUSAL_KEPT:
+                if len(self._refusals) >= REFUSALS_KEPT:
+                    self._refusals.clear()
+                self._refusals[key] = (problem.message, tuple(problem.details))
+            raise
 
     def _problem(self, problem: Problem, path: str) -> Reply:
         status, headers, body = self.edge.render(problem, path)
@@ -307,7 +359,7 @@ class Pipeline:
 
     def _journal(self, request: _Request, scope: Scope, marks: journal.Marks,
                  status: int | None, raw: bytes, reply: Reply | None, started_at: Any,
-                 started: float) -> None:
+                 started: float, fault: str | None) -> None:
         log = self.runtime.journal
         entry = journal.Entry(
             id=0, time=iso_millis(started_at), method=request.method, path=request.path,
@@ -317,14 +369,14 @@ class Pipeline:
             request=journal.Body.of(raw, log.body_limit),
             response=journal.Body.of(reply[2] if reply else b"", log.body_limit),
             validation_errors=tuple(marks.validation_errors), forced=marks.forced,
-            fault=None, response_violations=None,
+            fault=fault, response_violations=None,
         )
         if self.runtime.settings.log_requests:
             log_request(RequestSummary(entry.method, entry.path, entry.tenant,
                                        entry.operation_id, entry.status, entry.duration_ms,
-                                       note_for(entry.validation_errors, None, entry.forced)))
+                                       note_for(entry.validation_errors, fault, entry.forced)))
         try:
-            log.add(entry)
+            log.keep(entry)
         except StoreUnavailable as err:
             # A shared journal whose store is gone: the answer went out, the entry is lost.
             logger.warning("journal entry of %s %s lost: %s", request.method, request.path, err)
@@ -339,6 +391,21 @@ def _check(param: ParamPlan, value: Any) -> list[str]:
     if param.nullable and _is_null(value):
         return []
     return [f"{where}: {message}" for message in param.check.messages(value)]
+
+
+def _parsed_body(plan: OperationPlan, raw: bytes) -> Any:
+    """The JSON body, or the 400 that says every way it is invalid."""
+    assert plan.body is not None
+    try:
+        body = parse_json(raw)
+    except JSONError as err:
+        _invalid(str(err), [f"body: {err.message} (line {err.line}, column {err.column})"])
+    if body is None:
+        _invalid("The request body is required.", ["body: is required"])
+    details = plan.body.check.body_errors(body)
+    if details:
+        _invalid("The request body is invalid.", details)
+    return body
 
 
 def _invalid(message: str, details: list[str]) -> None:

@@ -26,6 +26,7 @@ from specdouble.engine.pipeline import Edge, Pipeline, Reply
 from specdouble.engine.plan import Invoke, OperationPlan, OperationSource, compile_operation
 from specdouble.engine.routes import RouteIndex
 from specdouble.http import errors
+from specdouble.http.observe import drop_connection
 from specdouble.http.validation import compiled as reference_validator
 from specdouble.spec.loader import HTTP_METHODS
 from specdouble.state.select import is_shared
@@ -119,7 +120,7 @@ def build_pipeline(app: AsyncApp, runtime: Runtime) -> Pipeline:
             log.debug("%s is served by Connexion: %s", source.operation_id, plan.declined)
         routes.add(source.method, source.path, plan)
     edge = Edge(render=errors.render, unexpected=errors.unexpected_problem,
-                vary_origin=True)
+                vary_origin=True, drop=drop_connection)
     return Pipeline(routes, app.middleware, runtime, edge)
 
 

@@ -11,19 +11,24 @@ put back from a snapshot taken before, and the compiled path runs for real
 successful write differ between the two runs, so for a 2xx answer to an
 unsafe method the bodies are compared by shape (keys and value types), not
 by value. A ``Prefer: dynamic=true`` answer draws fresh data (and optional
-members) each time: only its status and headers are compared. Differential mode is for tests and
+members) each time: only its status and headers are compared. Fault rules are
+applied on both runs, the Connexion run on a scratch copy of the rules (so
+``times`` is counted once); a connection the compiled run drops is compared
+as an in-process drop (the 500 both stacks answer without a transport), then
+dropped for real. Differential mode is for tests and
 diagnosis: it is not safe under concurrent writes to one tenant.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 from specdouble.engine.pipeline import Pipeline
+from specdouble.http.observe import ConnectionDropped, drop_connection
 from specdouble.support.jsonparse import JSONError, parse_json
 from specdouble.world.journal import Journal
 from specdouble.world.runtime import Runtime
@@ -131,7 +136,8 @@ class DifferentialFront:
                 break
         connexion = await self._connexion_first(scope, body, found[1].get("tenant")
                                                 or self.pipeline._token_tenant(request))
-        compiled = await _run(self.pipeline, scope, body)
+        drops: list[bool] = []
+        compiled = await self._compiled(scope, body, drops)
         self.compared += 1
         prefer = request.headers.get("prefer") or ""
         if not same(connexion, compiled, written=scope["method"] not in SAFE,
@@ -139,10 +145,31 @@ class DifferentialFront:
             difference = Difference(scope["method"], scope["path"], connexion, compiled)
             self.differences.append(difference)
             log.warning("the compiled path differs from Connexion: %s", difference)
+        if drops:
+            try:
+                await drop_connection(receive, reset=drops[-1])
+                return
+            except ConnectionDropped:
+                pass  # no transport (an in-process client): the answer both paths gave then
         await send({"type": "http.response.start", "status": compiled.status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1"))
                                 for k, v in compiled.headers.items()]})
         await send({"type": "http.response.body", "body": compiled.body})
+
+    async def _compiled(self, scope: Scope, body: bytes, drops: list[bool]) -> Answer:
+        """The compiled path's answer; a connection it drops is noted in ``drops`` (reset or
+        not) and dropped as the run without a transport does it (its 500), not for real."""
+        edge = self.pipeline.edge
+
+        async def noted(receive: Receive, reset: bool) -> None:
+            drops.append(reset)
+            await drop_connection(receive, reset)
+
+        self.pipeline.edge = replace(edge, drop=noted)
+        try:
+            return await _run(self.pipeline, scope, body)
+        finally:
+            self.pipeline.edge = edge
 
     async def _connexion_first(self, scope: Scope, body: bytes, tenant: str | None) -> Answer:
         """The Connexion path's answer, leaving the tenant's data and the journal as they were."""
@@ -150,9 +177,11 @@ class DifferentialFront:
         unsafe = scope["method"] not in SAFE and tenant is not None and store.has_tenant(tenant)
         snapshot = store.export_tenant(tenant) if unsafe and tenant else None
         journal, self.runtime.journal = self.runtime.journal, Journal()
+        rules, self.runtime.faults = self.runtime.faults, self.runtime.faults.scratch()
         try:
             return await _run(self.pipeline.fallback, scope, body)
         finally:
             self.runtime.journal = journal
+            self.runtime.faults = rules
             if snapshot is not None and tenant is not None:
                 store.load_tenant(tenant, snapshot)

@@ -212,7 +212,7 @@ class JournalMiddleware:
             if self.runtime.settings.log_requests:
                 log_request(_summary(entry))
             try:
-                log.add(entry)
+                log.keep(entry)
             except StoreUnavailable as err:
                 # A shared journal whose Redis is gone: the answer went out, the entry is lost.
                 logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
@@ -267,9 +267,7 @@ async def _drain(receive: Receive) -> None:
 
 def fault_problem(rule: faults.FaultRule, route: Route) -> Problem:
     """The error a status fault answers, in the owning service's error shape."""
-    return Problem(rule.status or 500,
-                   f"Fault injected by specdouble rule {rule.id}.",
-                   [f"fault: rule {rule.id} answers {rule.status} for {route.operation_id}"])
+    return faults.fault_problem(rule, route.operation_id)
 
 
 async def drop_connection(receive: Receive, reset: bool) -> None:

@@ -8,7 +8,7 @@ from specdouble.query.ast import Query
 from specdouble.query.errors import QueryError
 from specdouble.query.evaluate import matches
 from specdouble.query.parser import parse_query
-from specdouble.query.projection import parse_fields, project
+from specdouble.query.projection import parse_fields, project, projector
 from specdouble.query.sorting import SortKey, parse_sort, sort_records
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "parse_query",
     "parse_sort",
     "project",
+    "projector",
     "sort_records",
 ]

@@ -49,9 +49,18 @@ def _lark() -> Lark:
 
 
 def parse_query(text: str | None) -> Query:
-    """Parse ``q``; None or blank means 'no condition'. Raises QueryError."""
+    """Parse ``q``; None or blank means 'no condition'. Raises QueryError.
+
+    A parsed query is immutable, so each distinct text is parsed by Lark once
+    (clients repeat the same few queries); errors are not cached.
+    """
     if text is None or not text.strip():
         return Query(())
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(text: str) -> Query:
     if len(text) > MAX_QUERY:
         raise QueryError(f"query longer than {MAX_QUERY} characters", MAX_QUERY + 1)
     offset = len(text) - len(text.lstrip())

@@ -17,14 +17,19 @@ def values_at(record: Any, path: Sequence[str]) -> list[Any]:
     A missing key contributes nothing, so an unknown field yields ``[]``.
     ``None`` values are kept; callers decide what null means.
     """
-    current: list[Any] = [record]
+    # ``current`` is kept flat: each value found is flattened as it is taken.
+    current: list[Any] = _flatten([record])
     for key in path:
         found: list[Any] = []
-        for value in _flatten(current):
+        for value in current:
             if isinstance(value, dict) and key in value:
-                found.append(value[key])
+                child = value[key]
+                if isinstance(child, list):
+                    found.extend(_flatten(child))
+                else:
+                    found.append(child)
         current = found
-    return list(_flatten(current))
+    return current
 
 
 def _flatten(values: list[Any]) -> list[Any]:

@@ -6,6 +6,8 @@ structure: ``legalEntity.customerGroups.id`` keeps each group's ``id``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 # A selection tree: field -> True (keep whole value) or a deeper tree.
@@ -22,10 +24,19 @@ def parse_fields(text: str | None) -> list[tuple[str, ...]] | None:
 
 
 def project(record: dict[str, Any], paths: list[tuple[str, ...]] | None) -> dict[str, Any]:
+    return projector(paths)(record)
+
+
+def projector(paths: list[tuple[str, ...]] | None) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """:func:`project` with ``paths`` fixed: the selection tree is built once for a page."""
     if paths is None:
-        return record
+        return _unchanged
     tree = _tree([*paths, ("id",)])
-    return _apply(record, tree)
+    return partial(_apply, tree=tree)
+
+
+def _unchanged(record: dict[str, Any]) -> dict[str, Any]:
+    return record
 
 
 def _tree(paths: list[tuple[str, ...]]) -> Tree:

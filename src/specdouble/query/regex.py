@@ -10,6 +10,7 @@ ran for seconds on a 10,000-character value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 try:
     import re2 as _re2
@@ -18,6 +19,7 @@ except ImportError as err:  # pragma: no cover - google-re2 is a required depend
                       "filter runs only on RE2, whose matching time is bounded") from err
 
 MAX_PATTERN = 512
+MEMO_SIZE = 4096
 ENGINE = "re2"
 
 
@@ -36,4 +38,25 @@ def compile_contains(pattern: str) -> Callable[[str], bool]:
         if isinstance(message, bytes):
             message = message.decode("utf-8", "replace")
         raise ValueError(f"invalid regular expression ({message})") from None
-    return lambda subject: compiled.search(subject) is not None
+    return _Memo(compiled)
+
+
+class _Memo:
+    """The answer per subject, remembered: a list re-tests the same few names each time.
+
+    Bounded: the memo is dropped when it holds ``MEMO_SIZE`` subjects.
+    """
+
+    __slots__ = ("_compiled", "_seen")
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, subject: str) -> bool:
+        found = self._seen.get(subject)
+        if found is None:
+            if len(self._seen) >= MEMO_SIZE:
+                self._seen = {}
+            found = self._seen[subject] = self._compiled.search(subject) is not None
+        return found

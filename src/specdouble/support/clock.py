@@ -13,7 +13,11 @@ def utc_now() -> datetime:
 def iso_millis(moment: datetime) -> str:
     """``2021-03-04T13:45:00.883Z``: millisecond precision, Z suffix."""
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.year < 1000:  # strftime's %Y does not pad these: keep its exact text
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # the same text without strftime, which costs several times more (one per journal entry)
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
 
 
 def parse_iso(text: str) -> datetime:

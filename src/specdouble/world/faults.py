@@ -23,7 +23,7 @@ from jsonschema.protocols import Validator
 from specdouble.data.validation import schema_validator
 from specdouble.spec.loader import load_spec
 from specdouble.state.server_state import MemoryServerState, ServerState
-from specdouble.support.problems import bad_request
+from specdouble.support.problems import Problem, bad_request
 from specdouble.support.resources import specs_dir
 
 CONNECTION_RESET = "connection_reset"
@@ -245,6 +245,19 @@ class FaultRules:
     def __len__(self) -> int:
         return len(self.shared.items(self.TABLE))
 
+    def scratch(self) -> FaultRules:
+        """A private copy (rules, use counts, random state) for a dry run: differential mode
+        serves a request twice, and only the run that counts may use up a rule."""
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())
+        copy = FaultRules(rng=rng)
+        for rule in self.definitions():
+            copy.add(rule)
+            uses = self.shared.value(self._uses(rule.id))
+            if uses:
+                copy.shared.add(self._uses(rule.id), uses)
+        return copy
+
     def pick(self, operation_id: str | None, method: str, path: str, tenant: str | None,
              among: Sequence[FaultRule] | None = None) -> FaultRule | None:
         """The rule to apply to this request (counted down), or None.
@@ -265,3 +278,10 @@ class FaultRules:
             remaining = None if rule.times is None else rule.times - uses
             return replace(rule, remaining=remaining, hits=uses)
         return None
+
+
+def fault_problem(rule: FaultRule, operation_id: str | None) -> Problem:
+    """The error a status fault answers (rendered in the owning service's error shape)."""
+    return Problem(rule.status or 500,
+                   f"Fault injected by specdouble rule {rule.id}.",
+                   [f"fault: rule {rule.id} answers {rule.status} for {operation_id}"])

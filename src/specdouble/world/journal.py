@@ -202,10 +202,13 @@ class Journal:
 
     def add(self, entry: Entry) -> Entry:
         """Keep ``entry`` under the next id (its own ``id`` is ignored); the entry kept."""
+        return replace(entry, id=self.keep(entry))
+
+    def keep(self, entry: Entry) -> int:
+        """:meth:`add` for the request path, which needs only the id (no copy of the entry)."""
         data = entry.to_json()
         del data["id"]
-        return replace(entry, id=self.shared.append_numbered(self.LOG, self.IDS, data,
-                                                              self.size))
+        return self.shared.append_numbered(self.LOG, self.IDS, data, self.size)
 
     def entries(self, where: Filter | None = None, limit: int | None = None) -> list[Entry]:
         """Matching entries, newest first, at most ``limit``."""
