@@ -15,7 +15,7 @@ import yaml
 from specdouble.state.base import TenantData
 from specdouble.support.problems import Problem
 from specdouble.support.seeds import derive_seed
-from specdouble.world import records, tenants
+from specdouble.world import tenants
 from specdouble.world.faults import FaultRules, parse_rule
 from specdouble.world.journal import Journal
 from specdouble.world.runtime import Runtime
@@ -75,8 +75,7 @@ def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
             raise ValueError(f"state file {path}: {where}: needs a 'tenant' name")
         try:
             tenants.check_name(tenant, "tenant")
-            checked[tenant] = records.check_state(document, runtime.catalog.collections(),
-                                                  runtime.specs)
+            checked[tenant] = runtime.check_state(document)
         except Problem as problem:
             raise _explain(path, "state", f"{where} (tenant {tenant})", problem) from None
     return checked
