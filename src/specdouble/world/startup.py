@@ -28,8 +28,11 @@ def _read(path: Path, what: str) -> Any:
         raise ValueError(f"{what} file {path}: cannot read it ({err.strerror})") from err
     try:
         return yaml.safe_load(text)  # YAML is a superset of JSON
-    except yaml.YAMLError as err:
-        raise ValueError(f"{what} file {path}: not JSON or YAML: {err}") from err
+    except yaml.YAMLError as err:  # said in one line: where, and why
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(err, "problem", None) or "cannot be parsed"
+        raise ValueError(f"{what} file {path}: not JSON or YAML: {reason}{where}") from err
 
 
 def _explain(path: Path, what: str, where: str, problem: Problem) -> ValueError:
