@@ -134,7 +134,16 @@ def user_specs(settings: Settings, catalog: Catalog) -> mock.UserSpecs | None:
         return None
     builtin = [(service, list(load_spec(settings.specs_dir / service.spec_file)["paths"]))
                for service in catalog]
-    return mock.load_user_specs(settings.user_specs, builtin)
+    users = mock.load_user_specs(settings.user_specs, builtin)
+    for document in users.mocker.documents:
+        count = len(document.operations)
+        STAGES.info("user spec %s: %d operation%s, served as `specdouble mock` serves it",
+                    document.source, count, "" if count == 1 else "s")
+        for warning in document.warnings:
+            STAGES.warning("%s", warning)
+    for warning in users.mocker.warnings:
+        STAGES.warning("%s", warning)
+    return users
 
 
 def build_runtime(settings: Settings, catalog: Catalog,
