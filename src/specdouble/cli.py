@@ -312,6 +312,7 @@ MOCK_FLAGS = {"-d": "--dynamic", "--dynamic": "--dynamic", "--errors": "--errors
               "--cors": "--cors", "--ignore-examples": "--ignore-examples",
               "--ignoreExamples": "--ignore-examples", "-m": "--multiprocess",
               "--multiprocess": "--multiprocess", "--journal": "--journal",
+              "--log-requests": "--journal",
               "--json-schema-faker-fillProperties": "--json-schema-faker-fillProperties"}
 _BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false",
              "yes": "true", "no": "false"}

@@ -69,8 +69,8 @@ def test_journal_flag_takes_prisms_boolean_forms() -> None:
     parser = build_parser({})
     for argv, wanted in ((["--journal"], True), (["--journal", "false"], False),
                          (["--journal=true"], True), ([], False), (["--log-requests"], True)):
-        args = parser.parse_args(prism_argv(["mock", "a.yaml", *argv]))
-        assert args.journal is wanted, argv
+        args = parser.parse_args(prism_argv(["mock", *argv, "a.yaml"]))
+        assert args.journal is wanted and args.specs == ["a.yaml"], argv
 
 
 def test_state_url_is_still_announced_unused(monkeypatch: pytest.MonkeyPatch,
