@@ -2,7 +2,7 @@
 
 The same ``/__admin`` as beside the built-in services, in its own error shape
 (``{status, error, message, details}``), while the user's operations keep
-Prism's. Swagger 2.0 (pets20.yaml) and OpenAPI 3.0 (pets30.yaml) specs.
+Prism's. Swagger 2.0 (pets20.yaml), OpenAPI 3.0 (pets30.yaml) and 3.1 (pets31.yaml).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def journal(client: TestClient, **filters: Any) -> list[dict[str, Any]]:
 
 # --- health -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spec", ["pets20.yaml", "pets30.yaml"])
+@pytest.mark.parametrize("spec", ["pets20.yaml", "pets30.yaml", "pets31.yaml"])
 def test_health_counts_journal_and_faults(spec: str) -> None:
     client = mock_client(spec)
     client.get("/pets")
@@ -167,6 +167,20 @@ def test_swagger_20_status_fault_and_delete_by_id() -> None:
     assert client.post("/v2/pets", json={"id": 1, "name": "Rex"}).status_code == 401
 
 
+def test_openapi_31_status_fault_under_a_base_path_and_journal() -> None:
+    client = mock_client("pets31.yaml")
+    assert client.post("/__admin/faults", json={"operationId": "getThing", "status": 404,
+                                                "times": 1}).status_code == 201
+    faulted = client.get("/v31/things/abc12")  # no token, no x-trace: the fault comes first
+    assert faulted.status_code == 404 and faulted.headers["content-type"] == "application/json"
+    refused = client.get("/v31/things/abc12")
+    assert refused.status_code == 401
+    assert [(e["path"], e["operationId"], e["status"], e["fault"]) for e in journal(client)] == [
+        ("/v31/things/abc12", "getThing", 401, None),
+        ("/v31/things/abc12", "getThing", 404, "fault-1")]
+    assert not journal(client)[0]["validation"]["passed"]
+
+
 def test_delay_fault_then_the_usual_answer() -> None:
     client = mock_client("pets30.yaml")
     client.post("/__admin/faults", json={"operationId": "listPets", "delayMs": 150})
@@ -213,7 +227,7 @@ STATE = {"tenant": "default",
          "collections": {"pets": {"1": {"id": 1, "name": "Rex"}, "2": {"id": 2, "name": "Tom"}}}}
 
 
-@pytest.mark.parametrize("spec", ["pets20.yaml", "pets30.yaml"])
+@pytest.mark.parametrize("spec", ["pets20.yaml", "pets30.yaml", "pets31.yaml"])
 def test_state_export_import_and_reset(spec: str) -> None:
     client = mock_client(spec)
     assert client.get("/__admin/state/default").json() == {"tenant": "default",

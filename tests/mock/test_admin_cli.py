@@ -160,7 +160,7 @@ def test_a_drop_fault_closes_the_connection(kind: str) -> None:
 
 @pytest.fixture(scope="module")
 def beside() -> TestClient:
-    """The built-in server with a Swagger 2.0 and an OpenAPI 3.1 user spec beside it."""
+    """The built-in server with a Swagger 2.0 and an OpenAPI 3.0 user spec beside it."""
     settings = Settings(user_specs=(str(SPECS / "pets20.yaml"), str(SPECS / "shop-a.yaml")))
     return TestClient(create_app(settings))
 
