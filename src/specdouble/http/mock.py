@@ -84,7 +84,7 @@ class MockApp:
             return
         if scope["type"] != "http":
             return
-        if self.admin is not None and scope["path"].startswith(ADMIN_PREFIX):
+        if self.admin is not None and _is_admin(scope["path"]):
             await self.admin()(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -245,6 +245,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+def _is_admin(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
 def fault_statuses(mocker: Mocker) -> dict[str, set[int]]:
     """operationId -> the error statuses its spec documents (what a fault rule may answer).
 
@@ -298,8 +302,7 @@ def create_mock_app(paths: list[Path] | list[str], options: Options,
     """
     documents = [load_document(path) for path in paths]
     mocker = Mocker(documents, options)
-    reserved(mocker, lambda t: "the admin API (/__admin)"
-             if t == ADMIN_PREFIX or t.startswith(ADMIN_PREFIX + "/") else None)
+    reserved(mocker, lambda t: "the admin API (/__admin)" if _is_admin(t) else None)
     services = tuple(service_for(d) for d in documents)
     runtime = mock_runtime(services, settings, store, fault_statuses(mocker))
     return MockApp(mocker, services, cors, runtime, _admin_app(runtime))
