@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from specdouble.engine.mock import Options
 from specdouble.http.app import create_app
 from specdouble.http.mock import MockApp, create_mock_app
 from specdouble.support.settings import Settings
+from specdouble.support.terminal import Console
 from tests.mock.helpers import SPECS, problem_type
 
 # --- mock: flags --------------------------------------------------------------------------
@@ -36,7 +38,10 @@ def _served(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> dict[str, Any]:
         banner(port)
 
     monkeypatch.setattr(mock_module, "serve_mock", fake_serve)
-    seen["status"] = main(["mock", *argv])
+    try:
+        seen["status"] = main(["mock", *argv])
+    finally:  # the console (--journal) printed to this test's stdout: detach it
+        Console(sys.stdout).attach(requests=False, stages=False)
     return seen
 
 
