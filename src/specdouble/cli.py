@@ -193,6 +193,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     serve.add_argument("--specs", type=_existing_dir,
                        default=default("specs", specs_dir(), _existing_dir),
                        help="folder of the OpenAPI specs (default: the bundled specs)")
+    serve.add_argument("--spec", action="append", dest="user_specs", metavar="FILE",
+                       help="also mock this OpenAPI/Swagger file (or URL on 127.0.0.1) beside "
+                            "the built-in services, as `specdouble mock` does; repeat for "
+                            "several (SPECDOUBLE_SPEC: comma-separated)")
     serve.add_argument("--cors-origin", action="append", dest="cors_origins",
                        help="allowed CORS origin; repeat for several (default: any origin, *)")
     serve.add_argument("--max-body", type=_positive_int,
@@ -307,7 +311,8 @@ PRISM_LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warn": "war
 MOCK_FLAGS = {"-d": "--dynamic", "--dynamic": "--dynamic", "--errors": "--errors",
               "--cors": "--cors", "--ignore-examples": "--ignore-examples",
               "--ignoreExamples": "--ignore-examples", "-m": "--multiprocess",
-              "--multiprocess": "--multiprocess",
+              "--multiprocess": "--multiprocess", "--journal": "--journal",
+              "--log-requests": "--journal",
               "--json-schema-faker-fillProperties": "--json-schema-faker-fillProperties"}
 _BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false",
              "yes": "true", "no": "false"}
@@ -382,15 +387,46 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     mock.add_argument("-v", "--verboseLevel", dest="verbose", default="info",
                       choices=sorted(PRISM_LEVELS),
                       help="log level; debug and trace log every request (default: %(default)s)")
-    ours = mock.add_argument_group("specdouble's own (--workers serves; the others are "
-                                   "reserved for stateful mocking: accepted, not used yet)")
-    ours.add_argument("--state", type=_existing_file, metavar="FILE")
-    ours.add_argument("--faults", type=_existing_file, metavar="FILE")
-    ours.add_argument("--admin-token", metavar="TOKEN")
-    ours.add_argument("--journal", type=_flag, default=True, metavar="BOOL")
+    ours = mock.add_argument_group("specdouble's own: the admin API (/__admin: health, "
+                                   "journal, faults, state; see README)")
+    ours.add_argument("--state", type=_existing_file, metavar="FILE",
+                      help="data of tenant 'default' at start and after a reset: a state "
+                           "export (GET /__admin/state/default), JSON or YAML")
+    ours.add_argument("--faults", type=_existing_file, metavar="FILE",
+                      help="fault rules at start: a list of rules as POST /__admin/faults "
+                           "takes them (or GET /__admin/faults's answer), JSON or YAML")
+    ours.add_argument("--admin-token", metavar="TOKEN",
+                      help="/__admin then needs 'Authorization: Bearer TOKEN' from any "
+                           "address (default: no token, loopback clients only)")
+    ours.add_argument("--journal", "--log-requests", dest="journal", default=False, **boolean,
+                      help="one console line per request: method, path, operation, status, "
+                           "time, and the validation error or fault (as `serve "
+                           "--log-requests`; every request is in GET /__admin/requests "
+                           "either way; default: false)")
     ours.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                      help="worker processes on the one port (default: %(default)s)")
-    ours.add_argument("--state-url", metavar="URL")
+                      help="worker processes on the one port (default: %(default)s); each "
+                           "keeps its own journal and fault rules")
+    ours.add_argument("--state-url", metavar="URL", help="reserved for stateful mocking "
+                                                         "(accepted, not used yet)")
+
+
+def _mock_settings(args: argparse.Namespace) -> Settings:
+    """The admin side of `mock`: token, start-up files, the journal's console line."""
+    seed = args.seed if args.seed is not None and str(args.seed).lstrip("-").isdigit() \
+        else DEFAULT_SEED
+    return Settings(host=args.host, port=args.port, seed=int(seed),
+                    admin_token=args.admin_token or None, faults_file=args.faults,
+                    state_file=args.state, log_requests=args.journal)
+
+
+def _mock_app(specs: list[str], options: Any, cors: bool, settings: Settings,
+              worker: bool = False) -> Any:
+    """One process's mock app; a worker prints its own request lines (``--journal``)."""
+    from specdouble.http.mock import create_mock_app
+
+    if worker:
+        Console(sys.stdout).attach(requests=settings.log_requests, stages=False)
+    return create_mock_app(specs, options, cors, settings=settings)
 
 
 def mock_main(args: argparse.Namespace) -> int:
@@ -400,7 +436,7 @@ def mock_main(args: argparse.Namespace) -> int:
 
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.engine.mock import Options
-    from specdouble.http.mock import create_mock_app, serve_mock
+    from specdouble.http.mock import serve_mock
     from specdouble.http.server import CannotBind
     from specdouble.spec.documents import SpecError
 
@@ -408,9 +444,10 @@ def mock_main(args: argparse.Namespace) -> int:
                       errors=args.errors, seed=str(args.seed or "0"),
                       seeded=args.seed is not None,
                       fill_properties=args.fill_properties)
+    settings = _mock_settings(args)
     try:
-        app = create_mock_app(list(args.specs), options, cors=args.cors)
-    except SpecError as err:
+        app = _mock_app(list(args.specs), options, args.cors, settings)
+    except (SpecError, ValueError) as err:
         print(f"specdouble: cannot mock: {err}", file=sys.stderr)
         return 2
     for document in app.mocker.documents:
@@ -418,22 +455,27 @@ def mock_main(args: argparse.Namespace) -> int:
             print(f"specdouble: warning: {warning}", file=sys.stderr)
     for warning in app.mocker.warnings:
         print(f"specdouble: warning: {warning}", file=sys.stderr)
-    unused = [flag for flag, on in (("--state", args.state), ("--faults", args.faults),
-                                    ("--state-url", args.state_url),
-                                    ("--admin-token", args.admin_token)) if on]
-    if unused:
-        print(f"specdouble: warning: {', '.join(unused)} not used by `mock` yet "
-              "(stateless)", file=sys.stderr)
+    workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
+    if args.state_url:
+        print("specdouble: warning: --state-url not used by `mock` yet (stateless)",
+              file=sys.stderr)
+    if workers > 1:
+        print(f"specdouble: warning: each of the {workers} workers keeps its own journal, "
+              "fault rules and state: /__admin answers for the worker that takes the call",
+              file=sys.stderr)
 
     def banner(port: int) -> None:
         base = f"http://{args.host}:{port}"
         for method, template, operation_id in app.mocker.served():
             print(f"[mock] {method:7} {base}{template}  ({operation_id})")
+        print(f"[mock] admin API: {base}/__admin/health, /__admin/requests, "
+              "/__admin/faults, /__admin/state/default", flush=True)
         print(f"[mock] specdouble {__version__} is listening on {base}", flush=True)
 
+    Console(sys.stdout).attach(requests=args.journal and workers == 1, stages=False)
     try:
-        workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
-        factory = functools.partial(create_mock_app, list(args.specs), options, args.cors)
+        factory = functools.partial(_mock_app, list(args.specs), options, args.cors, settings,
+                                    True)
         serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
                    workers=workers, factory=factory)
     except CannotBind as err:
@@ -443,7 +485,7 @@ def mock_main(args: argparse.Namespace) -> int:
 
 
 def _origins(env: Mapping[str, str], name: str) -> list[str]:
-    """A comma-separated list of origins from the environment."""
+    """A comma-separated list (origins, spec files) from the environment."""
     raw = env.get(ENV_PREFIX + name) or ""
     return [origin.strip() for origin in raw.split(",") if origin.strip()]
 
@@ -465,6 +507,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         state_prefix=args.state_prefix, state_timeout=args.state_timeout,
         log_requests=args.log_requests,
         engine=args.engine, differential=args.differential,
+        user_specs=tuple(args.user_specs or _origins(env, "SPEC")),
     )
 
 

@@ -28,6 +28,7 @@ from specdouble.engine.sample import static_body
 from specdouble.engine.validate import coerce
 from specdouble.spec.documents import FORM, Document, Operation, SpecError, json_schema
 from specdouble.support.problems import Problem
+from specdouble.world import journal
 
 JSON = "application/json"
 _CODE = re.compile(r"^\d{3}$")
@@ -172,6 +173,7 @@ class Mocker:
         for route, params in matched:
             if route.operation.method == method or (
                     route.operation.method == wanted and not _has(matched, method)):
+                journal.mark(operation_id=route.operation.operation_id)
                 return route, params
         allowed = sorted({r.operation.method for r, _ in matched})
         raise problem(405, "NO_METHOD_MATCHED_ERROR",
@@ -239,6 +241,8 @@ class Mocker:
 
     def _invalid(self, route: Route, violations: list[Violation], security_failed: bool,
                  prefer: dict[str, Any]) -> Reply:
+        journal.mark(validation_errors=[".".join(map(str, v["location"])) + ": " +
+                                        str(v["message"]) for v in violations])
         responses = route.operation.responses
         if security_failed:
             wanted, kind = ["401"], ("UNAUTHORIZED", 401)
@@ -278,6 +282,11 @@ class Mocker:
         if security_failed:  # Prism's generated 401 carries no validation list
             raise problem(401, kind[0], detail, headers=headers)
         raise problem(kind[1], kind[0], detail, validation=violations, headers=headers)
+
+    def documented(self, route: Route, status: int, request: Request) -> Reply:
+        """The spec's answer for ``status`` whatever the request (a fault rule's status)."""
+        _, response = _select(route.operation, str(status))
+        return self._render(route, status, response, request, {})
 
     # --- the response ----------------------------------------------------------------
 
@@ -455,6 +464,8 @@ def _preferences(header: str | None, query: Mapping[str, list[str]]) -> dict[str
                           f'optional property "dynamic"\n└─ cannot decode "{raw["dynamic"]}", '
                           "should be a boolean")
         out["dynamic"] = raw["dynamic"] == "true"
+    if out.keys() & {"code", "example", "dynamic"}:
+        journal.mark(forced=True)
     return out
 
 

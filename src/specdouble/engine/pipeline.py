@@ -14,7 +14,6 @@ Every error body is rendered by the edge's one renderer (``http/errors.py``).
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -28,11 +27,9 @@ from specdouble.engine.plan import JSON, OperationPlan, ParamPlan
 from specdouble.engine.prefer import EARLY_CODES, Preferences, chosen_reply, parse_prefer
 from specdouble.engine.routes import RouteIndex
 from specdouble.engine.validate import coerce
-from specdouble.state.base import StoreUnavailable
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.jsonparse import JSONError, parse_json
 from specdouble.support.problems import Problem
-from specdouble.support.terminal import RequestSummary, log_request, note_for
 from specdouble.world import auth, faults, journal
 from specdouble.world.catalog import TokenCheck
 from specdouble.world.runtime import Runtime, reset_runtime, set_runtime
@@ -44,8 +41,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RawHeaders = list[tuple[bytes, bytes]]
 Reply = tuple[int, RawHeaders, bytes]
-
-logger = logging.getLogger("specdouble")
 
 # Mirrors the body limit layer: more query parameters than this are its 400.
 MAX_QUERY_PARAMS = 256
@@ -371,15 +366,7 @@ class Pipeline:
             validation_errors=tuple(marks.validation_errors), forced=marks.forced,
             fault=fault, response_violations=None,
         )
-        if self.runtime.settings.log_requests:
-            log_request(RequestSummary(entry.method, entry.path, entry.tenant,
-                                       entry.operation_id, entry.status, entry.duration_ms,
-                                       note_for(entry.validation_errors, fault, entry.forced)))
-        try:
-            log.keep(entry)
-        except StoreUnavailable as err:
-            # A shared journal whose store is gone: the answer went out, the entry is lost.
-            logger.warning("journal entry of %s %s lost: %s", request.method, request.path, err)
+        journal.record(log, entry, self.runtime.settings.log_requests)
 
 
 def _check(param: ParamPlan, value: Any) -> list[str]:

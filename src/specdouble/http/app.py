@@ -30,10 +30,11 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 
-from specdouble.data.fixtures import load_fixtures
+from specdouble.data.fixtures import Fixtures, load_fixtures
 from specdouble.data.generator import SchemaDataGenerator
-from specdouble.http import compiled, connexion_patches, console, docs, errors
+from specdouble.http import compiled, connexion_patches, console, docs, errors, mock
 from specdouble.http.admin.guard import AdminGuardMiddleware, SplitCORSMiddleware
 from specdouble.http.index import index
 from specdouble.http.middleware import (
@@ -49,14 +50,15 @@ from specdouble.http.retry import ConflictRetryMiddleware
 from specdouble.http.security import inject_security_functions
 from specdouble.http.validation import validator_map
 from specdouble.services import built_in_catalog
+from specdouble.services.admin import ADMIN
 from specdouble.spec.loader import load_spec
-from specdouble.state.base import StoreUnavailable
+from specdouble.state.base import Store, StoreUnavailable
 from specdouble.state.select import is_shared, open_server_state, open_store
 from specdouble.support.problems import Problem
 from specdouble.support.settings import Settings
 from specdouble.support.terminal import STAGES
 from specdouble.world import tenants
-from specdouble.world.catalog import Catalog
+from specdouble.world.catalog import Catalog, Service
 from specdouble.world.runtime import Runtime
 from specdouble.world.startup import configure as configure_admin
 
@@ -126,8 +128,32 @@ def available_services(settings: Settings, catalog: Catalog | None = None) -> Ca
     return Catalog(present, fallback=catalog.fallback.name if catalog.fallback else None)
 
 
-def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
-    """Specs, fixtures, tokens and state of a server, its world started (seeded once)."""
+def user_specs(settings: Settings, catalog: Catalog) -> mock.UserSpecs | None:
+    """``--spec`` files, loaded and checked against the built-in paths (None: none given)."""
+    if not settings.user_specs:
+        return None
+    builtin = [(service, list(load_spec(settings.specs_dir / service.spec_file)["paths"]))
+               for service in catalog]
+    users = mock.load_user_specs(settings.user_specs, builtin)
+    for document in users.mocker.documents:
+        count = len(document.operations)
+        STAGES.info("user spec %s: %d operation%s, served as `specdouble mock` serves it",
+                    document.source, count, "" if count == 1 else "s")
+        for warning in document.warnings:
+            STAGES.warning("%s", warning)
+    for warning in users.mocker.warnings:
+        STAGES.warning("%s", warning)
+    return users
+
+
+def build_runtime(settings: Settings, catalog: Catalog,
+                  users: mock.UserSpecs | None = None) -> Runtime:
+    """Specs, fixtures, tokens and state of a server, its world started (seeded once).
+
+    ``users``: the ``--spec`` files (loaded here if not given), whose operations
+    fault rules may name.
+    """
+    users = users or user_specs(settings, catalog)
     started = time.perf_counter()
     specs = {s.name: load_spec(settings.specs_dir / s.spec_file) for s in catalog}
     STAGES.info("specs loaded: %d from %s (%.1f s)", len(specs), settings.specs_dir,
@@ -138,7 +164,8 @@ def build_runtime(settings: Settings, catalog: Catalog) -> Runtime:
     runtime = Runtime(settings=settings, store=store,
                       tokens=tenants.build_tokens(fixtures, specs, catalog, shared),
                       fixtures=fixtures, catalog=catalog, specs=specs,
-                      generator=SchemaDataGenerator(settings.seed), shared=shared)
+                      generator=SchemaDataGenerator(settings.seed), shared=shared,
+                      generic_statuses=users.statuses if users else {})
     started = time.perf_counter()
     configure_admin(runtime)
     STAGES.info("tenants seeded: %s (%.1f s)", ", ".join(runtime.store.tenants()),
@@ -191,24 +218,41 @@ def middleware_stack(settings: Settings, runtime: Runtime) -> list[Any]:
     return layers
 
 
+def _mount(app: AsyncApp, runtime: Runtime, service: Service) -> None:
+    """One service's spec at its real paths, answered by its handlers."""
+    base_path, mounted = split_base_path(copy.deepcopy(runtime.specs[service.name]))
+    inject_security_functions(mounted)
+    app.add_api(
+        mounted,
+        base_path=base_path,
+        name=service.slug,
+        resolver=_resolver(service.handlers),
+        validate_responses=False,
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
+    )
+
+
+def _error_handlers(app: AsyncApp) -> None:
+    """Every error, whoever raises it, rendered by ``http/errors.py`` in its service's shape."""
+    app.add_error_handler(Problem, errors.handle_problem)
+    app.add_error_handler(StoreUnavailable, errors.handle_store_unavailable)
+    app.add_error_handler(ProblemException, errors.handle_connexion_problem)
+    app.add_error_handler(HTTPException, errors.handle_http_status)
+    app.add_error_handler(404, errors.handle_http_status)
+    app.add_error_handler(405, errors.handle_http_status)
+    app.add_error_handler(Exception, errors.handle_unexpected)
+
+
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> AsyncApp:
     settings = settings or Settings()
     catalog = available_services(settings, catalog)
-    runtime = build_runtime(settings, catalog)
+    users = user_specs(settings, catalog)
+    runtime = build_runtime(settings, catalog, users)
 
     app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True,
                    middlewares=middleware_stack(settings, runtime))
     for service in catalog:
-        base_path, mounted = split_base_path(copy.deepcopy(runtime.specs[service.name]))
-        inject_security_functions(mounted)
-        app.add_api(
-            mounted,
-            base_path=base_path,
-            name=service.slug,
-            resolver=_resolver(service.handlers),
-            validate_responses=False,
-            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
-        )
+        _mount(app, runtime, service)
     app.add_url_rule("/", "index", index, methods=["GET"])
     app.add_url_rule("/specs/{slug}.json", "spec_json", docs.spec_json, methods=["GET"])
     app.add_url_rule("/docs/assets/{name}", "swagger_asset", docs.swagger_asset, methods=["GET"])
@@ -218,14 +262,82 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.add_url_rule("/__admin", "console_bare", console.console_page, methods=["GET"])
     app.add_url_rule("/__admin/console/{name}", "console_asset", console.console_asset,
                      methods=["GET"])
-
-    app.add_error_handler(Problem, errors.handle_problem)
-    app.add_error_handler(StoreUnavailable, errors.handle_store_unavailable)
-    app.add_error_handler(ProblemException, errors.handle_connexion_problem)
-    app.add_error_handler(HTTPException, errors.handle_http_status)
-    app.add_error_handler(404, errors.handle_http_status)
-    app.add_error_handler(405, errors.handle_http_status)
-    app.add_error_handler(Exception, errors.handle_unexpected)
+    _error_handlers(app)
     app.runtime = runtime
     compiled.install(app, runtime)
+    if users is not None:
+        _serve_user_specs(app, runtime, users)
     return app
+
+
+def _serve_user_specs(app: AsyncApp, runtime: Runtime, users: mock.UserSpecs) -> None:
+    """Put the user specs' mock in front: it shares the server's journal and fault rules,
+    and gets the CORS answers the built-in services get."""
+    settings = runtime.settings
+    user_mock = mock.MockApp(users.mocker, users.services, cors=False, runtime=runtime)
+
+    def with_cors(inner: Any) -> Any:
+        return CORSMiddleware(inner, allow_origins=list(settings.cors_origins),
+                              allow_methods=["*"], allow_headers=["*"],
+                              expose_headers=["X-Total-Count"])
+
+    app.middleware = mock.SpecFront(app.middleware, user_mock, runtime.catalog,
+                                    runtime.operations.allowed_methods, with_cors)
+
+
+def create_admin_app(runtime: Runtime) -> AsyncApp:
+    """The admin API alone, on ``runtime``: for servers whose own traffic is not Connexion's.
+
+    ``specdouble mock`` hands ``/__admin`` to this app: the same handlers, guard,
+    validation and error shape as beside the built-in services, over the
+    runtime (journal, fault rules, store) the mock keeps.
+    """
+    settings = runtime.settings
+    layers: list[Any] = [
+        ServerErrorMiddleware,
+        partial(RuntimeMiddleware, runtime=runtime),
+        partial(BodyLimitMiddleware, max_body=settings.max_body),
+        ContentTypeMiddleware,
+        ExceptionMiddleware,
+        partial(AdminGuardMiddleware, admin_token=settings.admin_token,
+                server_host=settings.host, cors_origins=settings.admin_cors_origins),
+        NoSlashRedirectMiddleware,
+        RoutingMiddleware,
+        SecurityMiddleware,
+        RequestValidationMiddleware,
+        ResponseValidationMiddleware,
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+    app = AsyncApp(__name__, validator_map=validator_map(), pythonic_params=True,
+                   middlewares=layers)
+    _mount(app, runtime, runtime.catalog.by_name[ADMIN.name])
+    _error_handlers(app)
+    app.runtime = runtime
+    return app
+
+
+# The tenant whose data user specs keep (``mock``: stateful records, ``--state``).
+MOCK_TENANT = "default"
+
+
+def build_mock_runtime(services: tuple[Service, ...], settings: Settings, store: Store,
+                       statuses: dict[str, set[int]]) -> Runtime:
+    """The world of ``specdouble mock``: its store (tenant ``default``), journal, fault rules.
+
+    Started like the built-in server's (``world/startup.py``), so ``--faults``
+    and ``--state`` files are read and checked the same way (a bad one is a
+    ValueError naming the file); ``statuses`` are what fault rules may answer
+    per operationId of the user specs.
+    """
+    catalog = Catalog([ADMIN, *services])
+    specs = {ADMIN.name: load_spec(settings.specs_dir / ADMIN.spec_file)}
+    fixtures = Fixtures(auth={"tenants": [MOCK_TENANT]}, services={})
+    shared = open_server_state(store)
+    runtime = Runtime(settings=settings, store=store,
+                      tokens=tenants.build_tokens(fixtures, specs, catalog, shared),
+                      fixtures=fixtures, catalog=catalog, specs=specs,
+                      generator=SchemaDataGenerator(settings.seed), shared=shared,
+                      generic_statuses=dict(statuses), open_collections=True)
+    configure_admin(runtime)
+    return runtime

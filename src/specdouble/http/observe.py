@@ -16,7 +16,6 @@ Without one (the in-process test client) a drop raises :class:`ConnectionDropped
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 import struct
 import time
@@ -30,11 +29,8 @@ from specdouble.spec.loader import Route
 from specdouble.state.base import StoreUnavailable
 from specdouble.support.clock import iso_millis, utc_now
 from specdouble.support.problems import Problem
-from specdouble.support.terminal import RequestSummary, log_request, note_for
 from specdouble.world import faults, journal
 from specdouble.world.runtime import Runtime
-
-logger = logging.getLogger("specdouble")
 
 ADMIN_PREFIX = "/__admin"
 # Tooling, not traffic under test: never journaled.
@@ -137,12 +133,6 @@ def _declared_body(scope: Scope) -> int | None:
         return None
 
 
-def _summary(entry: journal.Entry) -> RequestSummary:
-    return RequestSummary(entry.method, entry.path, entry.tenant, entry.operation_id,
-                          entry.status, entry.duration_ms,
-                          note_for(entry.validation_errors, entry.fault, entry.forced))
-
-
 class JournalMiddleware:
     """Adds one journal entry per mocked request, with what inner layers marked."""
 
@@ -209,14 +199,7 @@ class JournalMiddleware:
                 response_violations=(None if marks.response_violations is None
                                      else tuple(marks.response_violations)),
             )
-            if self.runtime.settings.log_requests:
-                log_request(_summary(entry))
-            try:
-                log.keep(entry)
-            except StoreUnavailable as err:
-                # A shared journal whose Redis is gone: the answer went out, the entry is lost.
-                logger.warning("journal entry of %s %s lost: %s", scope.get("method", ""), path,
-                               err)
+            journal.record(log, entry, self.runtime.settings.log_requests)
 
 
 class FaultMiddleware:

@@ -68,6 +68,8 @@ class Settings:
     # Send each request the compiled path serves through both paths and log
     # any difference (tests fail on one).
     differential: bool = False
+    # ``serve --spec``: user specs served beside the built-in services, generically.
+    user_specs: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:

@@ -14,13 +14,18 @@ facts the edge cannot see through :func:`mark`, which writes into the
 from __future__ import annotations
 
 import fnmatch
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from specdouble.state.base import StoreUnavailable
 from specdouble.state.server_state import MemoryServerState, ServerState
+from specdouble.support.terminal import RequestSummary, log_request, note_for
+
+logger = logging.getLogger("specdouble")
 
 DEFAULT_SIZE = 1000
 DEFAULT_BODY_LIMIT = 8192
@@ -226,3 +231,24 @@ class Journal:
 
     def __len__(self) -> int:
         return self.shared.log_length(self.LOG)
+
+
+def summary(entry: Entry) -> RequestSummary:
+    """The console line of an entry (``--log-requests``, ``mock --journal``)."""
+    return RequestSummary(entry.method, entry.path, entry.tenant, entry.operation_id,
+                          entry.status, entry.duration_ms,
+                          note_for(entry.validation_errors, entry.fault, entry.forced))
+
+
+def record(log: Journal, entry: Entry, console: bool = False) -> None:
+    """Keep ``entry`` at the end of a request, and print its console line if asked.
+
+    Every request path records through here. A shared journal whose store is
+    gone loses the entry, with a warning: the answer went out all the same.
+    """
+    if console:
+        log_request(summary(entry))
+    try:
+        log.keep(entry)
+    except StoreUnavailable as err:
+        logger.warning("journal entry of %s %s lost: %s", entry.method, entry.path, err)

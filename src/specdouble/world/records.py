@@ -35,6 +35,32 @@ def _where(prefix: str, path: Any) -> str:
     return out
 
 
+def check_open_state(document: Any) -> TenantData:
+    """The tenant data of a state document whose collections no schema describes.
+
+    The generic mock of a user's spec declares no collections: any name is
+    taken, as long as each collection is an object of key -> object record.
+    """
+    if not isinstance(document, Mapping) or not isinstance(document.get("collections"), Mapping):
+        raise bad_request("The state document is invalid; nothing was imported.",
+                          "body.collections: is required and must be an object")
+    errors: list[str] = []
+    data: TenantData = {}
+    for name, records in document["collections"].items():
+        where = f"collections.{name}"
+        if not isinstance(records, Mapping):
+            errors.append(f"{where}: must be an object of id -> record")
+            continue
+        bad = [key for key, record in records.items() if not isinstance(record, Mapping)]
+        errors += [f"{where}.{key}: must be an object" for key in bad]
+        data[str(name)] = {str(key): dict(record) for key, record in records.items()
+                           if key not in bad}
+    if errors:
+        raise bad_request("The state document is invalid; nothing was imported.",
+                          *errors[:MAX_DETAILS])
+    return data
+
+
 def check_state(document: Any, collections: Mapping[str, Collection],
                 specs: Mapping[str, Mapping[str, Any]]) -> TenantData:
     """The tenant data of a state document, or a 400 naming every bad record and field."""

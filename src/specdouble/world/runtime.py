@@ -16,9 +16,10 @@ from specdouble.data.fixtures import Fixtures
 from specdouble.data.generator import SchemaDataGenerator
 from specdouble.spec.conformance import ResponseChecker
 from specdouble.spec.loader import OperationIndex
-from specdouble.state.base import Store
+from specdouble.state.base import Store, TenantData
 from specdouble.state.server_state import MemoryServerState, ServerState
 from specdouble.support.settings import Settings
+from specdouble.world import records
 from specdouble.world.auth import TokenRegistry
 from specdouble.world.catalog import Catalog
 from specdouble.world.faults import FaultRules
@@ -53,6 +54,12 @@ class Runtime:
     # The shared world's "seeded" mark as this server last saw it (when it was seeded),
     # so that a store that lost it can be told what it lost.
     world: dict[str, Any] = field(default_factory=dict)
+    # Operations of user specs, served by the generic mock (``mock``, ``serve --spec``)
+    # and unknown to the Connexion specs: operationId -> what a fault rule may answer.
+    generic_statuses: dict[str, set[int]] = field(default_factory=dict)
+    # ``mock``: user-spec records follow no declared collection, so a state document's
+    # collections are checked for shape only.
+    open_collections: bool = False
 
     @property
     def seeders(self) -> dict[str, Any]:
@@ -70,7 +77,14 @@ class Runtime:
 
     def mocked_statuses(self) -> dict[str, set[int]]:
         """The statuses each mocked operation documents (what a fault rule may return)."""
-        return self.operations.documented_statuses(exclude=("admin",))
+        return {**self.operations.documented_statuses(exclude=("admin",)),
+                **self.generic_statuses}
+
+    def check_state(self, document: Any) -> TenantData:
+        """A state document's tenant data (``PUT /__admin/state``, ``--state``), or a 400."""
+        if self.open_collections:
+            return records.check_open_state(document)
+        return records.check_state(document, self.catalog.collections(), self.specs)
 
     def operation(self, operation_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The operation with this id and the resolved spec that holds it."""

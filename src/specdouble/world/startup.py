@@ -15,7 +15,7 @@ import yaml
 from specdouble.state.base import TenantData
 from specdouble.support.problems import Problem
 from specdouble.support.seeds import derive_seed
-from specdouble.world import records, tenants
+from specdouble.world import tenants
 from specdouble.world.faults import FaultRules, parse_rule
 from specdouble.world.journal import Journal
 from specdouble.world.runtime import Runtime
@@ -28,8 +28,11 @@ def _read(path: Path, what: str) -> Any:
         raise ValueError(f"{what} file {path}: cannot read it ({err.strerror})") from err
     try:
         return yaml.safe_load(text)  # YAML is a superset of JSON
-    except yaml.YAMLError as err:
-        raise ValueError(f"{what} file {path}: not JSON or YAML: {err}") from err
+    except yaml.YAMLError as err:  # said in one line: where, and why
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(err, "problem", None) or "cannot be parsed"
+        raise ValueError(f"{what} file {path}: not JSON or YAML: {reason}{where}") from err
 
 
 def _explain(path: Path, what: str, where: str, problem: Problem) -> ValueError:
@@ -75,8 +78,7 @@ def read_state(runtime: Runtime, path: Path) -> dict[str, TenantData]:
             raise ValueError(f"state file {path}: {where}: needs a 'tenant' name")
         try:
             tenants.check_name(tenant, "tenant")
-            checked[tenant] = records.check_state(document, runtime.catalog.collections(),
-                                                  runtime.specs)
+            checked[tenant] = runtime.check_state(document)
         except Problem as problem:
             raise _explain(path, "state", f"{where} (tenant {tenant})", problem) from None
     return checked

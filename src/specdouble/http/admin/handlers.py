@@ -14,7 +14,7 @@ from connexion.lifecycle import ConnexionResponse
 from specdouble import __version__
 from specdouble.http.respond import json_response, no_content
 from specdouble.support.problems import not_found
-from specdouble.world import records, tenants
+from specdouble.world import tenants
 from specdouble.world.journal import Filter
 from specdouble.world.runtime import get_runtime
 
@@ -97,7 +97,7 @@ async def export_state(tenant: str) -> ConnexionResponse:
 async def import_state(tenant: str, body: dict[str, Any]) -> ConnexionResponse:
     runtime = get_runtime()
     tenants.require(runtime, tenant)
-    data = records.check_state(body, runtime.catalog.collections(), runtime.specs)
+    data = runtime.check_state(body)
     await asyncio.to_thread(runtime.store.load_tenant, tenant, data)
     return json_response({"tenant": tenant,
                           "records": {name: len(items) for name, items in data.items()}})
