@@ -10,6 +10,7 @@ error shape), the descriptor stateful mocking will hang its records on.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -22,9 +23,12 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.supervisors import Multiprocess
 
 from specdouble.engine.mock import Mocker, Options, Reply, Request
+from specdouble.engine.stateful import Stateful
 from specdouble.http import errors
 from specdouble.http.server import WORKER_START_SECONDS, bind
 from specdouble.spec.documents import Document, load_document
+from specdouble.state.base import Store
+from specdouble.state.memory import MemoryStore
 from specdouble.support.problems import Problem
 from specdouble.world.catalog import Service
 
@@ -49,6 +53,8 @@ class MockApp:
     mocker: Mocker
     services: tuple[Service, ...]
     cors: bool = True
+    # --stateful: CRUD on the inferred collections (engine/stateful.py); None is stateless.
+    stateful: Stateful | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -67,7 +73,7 @@ class MockApp:
         request = Request(scope["method"], scope["path"],
                           scope.get("query_string", b"").decode("latin-1"), headers, body)
         try:
-            reply = self.mocker.answer(request)
+            reply = self._answer(request)
         except Problem as problem:
             reply = _from_problem(problem)
         except Exception as exc:  # never a traceback on the wire
@@ -81,6 +87,14 @@ class MockApp:
         if request.method == "HEAD":
             reply.body = b""  # the GET's headers, Content-Length included, and no body
         await _send(send, reply)
+
+    def _answer(self, request: Request) -> Reply:
+        if self.stateful is None:
+            return self.mocker.answer(request)
+        if request.method == "GET" and request.path == "/__admin/collections":
+            body = json.dumps(self.stateful.describe(), indent=2).encode()
+            return Reply(200, [("Content-Type", "application/json")], body)
+        return self.stateful.answer(request)
 
     @staticmethod
     def _preflight(headers: dict[str, str], origin: str) -> Reply:
@@ -138,10 +152,18 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 def create_mock_app(paths: list[Path] | list[str], options: Options,
-                    cors: bool = True) -> MockApp:
-    """Load every spec (raises ``SpecError`` with one line on bad input) and build the app."""
+                    cors: bool = True, *, stateful: bool = False,
+                    store: Store | None = None) -> MockApp:
+    """Load every spec (raises ``SpecError`` with one line on bad input) and build the app.
+
+    ``stateful`` keeps records of the inferred collections in ``store`` (tenant
+    ``default``; None: a memory store of this process).
+    """
     documents = [load_document(path) for path in paths]
-    return MockApp(Mocker(documents, options), tuple(service_for(d) for d in documents), cors)
+    mocker = Mocker(documents, options)
+    layer = Stateful(mocker, store if store is not None else MemoryStore()) if stateful \
+        else None
+    return MockApp(mocker, tuple(service_for(d) for d in documents), cors, layer)
 
 
 def serve_mock(app: MockApp, host: str, port: int, log_level: str,
