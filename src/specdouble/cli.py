@@ -303,11 +303,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 # Prism's verbosity levels -> uvicorn's log levels.
 PRISM_LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warn": "warning",
                 "error": "error", "fatal": "critical", "silent": "critical"}
+# `mock --stateful` keeps its Redis keys apart from `serve`'s, even on one Redis.
+MOCK_STATE_PREFIX = "specdouble-mock"
 # Prism's boolean flags, which also take a value: `--cors=false`, `--cors false`.
 MOCK_FLAGS = {"-d": "--dynamic", "--dynamic": "--dynamic", "--errors": "--errors",
               "--cors": "--cors", "--ignore-examples": "--ignore-examples",
               "--ignoreExamples": "--ignore-examples", "-m": "--multiprocess",
-              "--multiprocess": "--multiprocess",
+              "--multiprocess": "--multiprocess", "--stateful": "--stateful",
               "--json-schema-faker-fillProperties": "--json-schema-faker-fillProperties"}
 _BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false",
              "yes": "true", "no": "false"}
@@ -390,7 +392,22 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     ours.add_argument("--journal", type=_flag, default=True, metavar="BOOL")
     ours.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                       help="worker processes on the one port (default: %(default)s)")
-    ours.add_argument("--state-url", metavar="URL")
+    ours.add_argument("--state-url", metavar="URL",
+                      help="with --stateful: keep the records in Redis, e.g. "
+                           "redis://127.0.0.1:6379/0 (needed for --workers > 1)")
+    ours.add_argument("--stateful", default=False, **boolean,
+                      help="CRUD on the collections inferred from the spec: POST then GET "
+                           "returns what was posted (docs/stateful.md; default: false)")
+
+
+def _mock_app(specs: list[str], options: Any, cors: bool, stateful: bool,
+              state_url: str | None) -> Any:
+    """One process's mock app (a worker builds its own, with its own store connection)."""
+    from specdouble.http.mock import create_mock_app
+    from specdouble.state.select import open_store
+
+    store = open_store(state_url, MOCK_STATE_PREFIX) if stateful else None
+    return create_mock_app(specs, options, cors, stateful=stateful, store=store)
 
 
 def mock_main(args: argparse.Namespace) -> int:
@@ -400,7 +417,7 @@ def mock_main(args: argparse.Namespace) -> int:
 
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.engine.mock import Options
-    from specdouble.http.mock import create_mock_app, serve_mock
+    from specdouble.http.mock import serve_mock
     from specdouble.http.server import CannotBind
     from specdouble.spec.documents import SpecError
 
@@ -408,18 +425,25 @@ def mock_main(args: argparse.Namespace) -> int:
                       errors=args.errors, seed=str(args.seed or "0"),
                       seeded=args.seed is not None,
                       fill_properties=args.fill_properties)
+    workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
+    if args.stateful and workers > 1 and not args.state_url:
+        print(f"specdouble: cannot mock: --stateful with {workers} workers needs --state-url "
+              "(each worker's memory would be a world of its own)", file=sys.stderr)
+        return 2
+    factory = functools.partial(_mock_app, list(args.specs), options, args.cors,
+                                args.stateful, args.state_url)
     try:
-        app = create_mock_app(list(args.specs), options, cors=args.cors)
-    except SpecError as err:
+        app = factory()
+    except (SpecError, StoreUnavailable, ValueError) as err:
         print(f"specdouble: cannot mock: {err}", file=sys.stderr)
         return 2
     for document in app.mocker.documents:
         for warning in document.warnings:
             print(f"specdouble: warning: {warning}", file=sys.stderr)
-    for warning in app.mocker.warnings:
+    for warning in app.mocker.warnings + (app.stateful.warnings if app.stateful else []):
         print(f"specdouble: warning: {warning}", file=sys.stderr)
     unused = [flag for flag, on in (("--state", args.state), ("--faults", args.faults),
-                                    ("--state-url", args.state_url),
+                                    ("--state-url", args.state_url and not args.stateful),
                                     ("--admin-token", args.admin_token)) if on]
     if unused:
         print(f"specdouble: warning: {', '.join(unused)} not used by `mock` yet "
@@ -429,11 +453,15 @@ def mock_main(args: argparse.Namespace) -> int:
         base = f"http://{args.host}:{port}"
         for method, template, operation_id in app.mocker.served():
             print(f"[mock] {method:7} {base}{template}  ({operation_id})")
+        for collection in app.stateful.collections if app.stateful else []:
+            roles = ", ".join(f"{role} {op}" for role, op in collection.operations.items())
+            print(f"[mock] stateful {collection.path} (id: {collection.id_property}, "
+                  f"{collection.id_type}): {roles}")
+        if app.stateful:
+            print(f"[mock] inferred collections: GET {base}/__admin/collections")
         print(f"[mock] specdouble {__version__} is listening on {base}", flush=True)
 
     try:
-        workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
-        factory = functools.partial(create_mock_app, list(args.specs), options, args.cors)
         serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
                    workers=workers, factory=factory)
     except CannotBind as err:
