@@ -337,3 +337,24 @@ def test_two_apps_on_one_store_share_records_and_ids(backend: str,
         if hasattr(store, "flush"):
             store.flush()
             store.close()
+
+
+def test_a_documented_location_names_the_new_record(client_for: Callable[..., TestClient]) -> None:
+    client = client_for("library30.yaml")
+    client.post("/books", json={"title": "Dune"})
+    assert client.post("/v1/books", json={"title": "Emma"}).headers["location"] == "/v1/books/2"
+
+
+def test_a_dropped_tenant_starts_again_empty(make_app: Callable[..., MockApp]) -> None:
+    """What an admin reset does to tenant default: the collections start empty, ids at 1."""
+    app = make_app("library20.yaml")
+    client = TestClient(app)
+    client.post("/books", json={"title": "Dune"})
+    assert app.stateful is not None
+    app.stateful.store.drop_tenant("default")
+    assert books(client) == []
+    assert client.post("/books", json={"title": "Again"}).json()["id"] == 1
+    app.stateful.store.load_tenant("default", {"/books": {"4": {"id": 4, "title": "Loaded"}}})
+    assert [b["title"] for b in books(client)] == ["Loaded"]
+    assert client.post("/books", json={"title": "After"}).json()["id"] == 1
+    assert client.post("/books", json={"title": "More"}).json()["id"] == 2

@@ -102,7 +102,10 @@ class Stateful:
         """``work`` in a unit of work on the tenant, created again if it was dropped."""
         try:
             return run_transaction(self.store, self.tenant, work)
-        except KeyError:  # the tenant was reset away (or a Redis lost it): start empty
+        except KeyError:
+            if self.store.has_tenant(self.tenant):
+                raise
+            # the tenant was dropped (an admin reset, a Redis that lost it): start empty
             self.store.add_tenant(self.tenant, {})
             return run_transaction(self.store, self.tenant, work)
 
@@ -128,8 +131,8 @@ class Stateful:
             record = {collection.id_property: value, **record}
             key = _key(collection, value)
         tx.put(name, key, record)
-        return self._record(checked, _code(checked.route, ["201"]), record,
-                            collection)
+        reply = self._record(checked, _code(checked.route, ["201"]), record, collection)
+        return _located(reply, f"{checked.request.path.rstrip('/')}/{key}")
 
     def _read(self, tx: Transaction, checked: Checked, collection: Collection) -> Reply:
         name, key = _name(collection, checked.path_params), _item_key(collection, checked)
@@ -151,7 +154,8 @@ class Stateful:
                   **{k: v for k, v in record.items() if k != collection.id_property}}
         tx.put(name, key, record)
         code = "201" if old is None else _code(checked.route, ["200"])
-        return self._record(checked, code, record, collection)
+        reply = self._record(checked, code, record, collection)
+        return _located(reply, checked.request.path) if old is None else reply
 
     def _update(self, tx: Transaction, checked: Checked, collection: Collection) -> Reply:
         name, key = _name(collection, checked.path_params), _item_key(collection, checked)
@@ -311,6 +315,12 @@ class Stateful:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+def _located(reply: Reply, path: str) -> Reply:
+    """A documented ``Location`` header of a create names the new record."""
+    reply.headers = [(k, path) if k.lower() == "location" else (k, v) for k, v in reply.headers]
+    return reply
+
 
 def _accept(checked: Checked) -> dict[str, str]:
     return {"accept": checked.request.headers.get("accept", "")}
