@@ -23,6 +23,7 @@ from specdouble.engine.mock import (
     Checked,
     Mocker,
     Reply,
+    Request,
     Route,
     _decode_body,
     _negotiate,
@@ -84,7 +85,7 @@ class Stateful:
         return {"collections": [c.describe() for c in self.collections],
                 "warnings": list(self.warnings)}
 
-    def answer(self, request: Any) -> Reply:
+    def answer(self, request: Request) -> Reply:
         checked = self.mocker.check(request)
         if checked.refusal is not None:
             return checked.refusal
