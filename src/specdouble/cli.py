@@ -307,12 +307,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 # Prism's verbosity levels -> uvicorn's log levels.
 PRISM_LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warn": "warning",
                 "error": "error", "fatal": "critical", "silent": "critical"}
+# `mock --stateful` keeps its Redis keys apart from `serve`'s, even on one Redis.
+MOCK_STATE_PREFIX = "specdouble-mock"
 # Prism's boolean flags, which also take a value: `--cors=false`, `--cors false`.
 MOCK_FLAGS = {"-d": "--dynamic", "--dynamic": "--dynamic", "--errors": "--errors",
               "--cors": "--cors", "--ignore-examples": "--ignore-examples",
               "--ignoreExamples": "--ignore-examples", "-m": "--multiprocess",
               "--multiprocess": "--multiprocess", "--journal": "--journal",
-              "--log-requests": "--journal",
+              "--log-requests": "--journal", "--stateful": "--stateful",
               "--json-schema-faker-fillProperties": "--json-schema-faker-fillProperties"}
 _BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false",
              "yes": "true", "no": "false"}
@@ -406,8 +408,12 @@ def _mock_parser(commands: argparse._SubParsersAction) -> None:
     ours.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                       help="worker processes on the one port (default: %(default)s); each "
                            "keeps its own journal and fault rules")
-    ours.add_argument("--state-url", metavar="URL", help="reserved for stateful mocking "
-                                                         "(accepted, not used yet)")
+    ours.add_argument("--state-url", metavar="URL",
+                      help="with --stateful: keep the records in Redis, e.g. "
+                           "redis://127.0.0.1:6379/0 (needed for --workers > 1)")
+    ours.add_argument("--stateful", default=False, **boolean,
+                      help="CRUD on the collections inferred from the spec: POST then GET "
+                           "returns what was posted (docs/stateful.md; default: false)")
 
 
 def _mock_settings(args: argparse.Namespace) -> Settings:
@@ -420,13 +426,17 @@ def _mock_settings(args: argparse.Namespace) -> Settings:
 
 
 def _mock_app(specs: list[str], options: Any, cors: bool, settings: Settings,
-              worker: bool = False) -> Any:
-    """One process's mock app; a worker prints its own request lines (``--journal``)."""
+              stateful: bool, state_url: str | None, worker: bool = False) -> Any:
+    """One process's mock app; a worker builds its own (store connection included) and
+    prints its own request lines (``--journal``)."""
     from specdouble.http.mock import create_mock_app
+    from specdouble.state.select import open_store
 
     if worker:
         Console(sys.stdout).attach(requests=settings.log_requests, stages=False)
-    return create_mock_app(specs, options, cors, settings=settings)
+    store = open_store(state_url, MOCK_STATE_PREFIX) if stateful and state_url else None
+    return create_mock_app(specs, options, cors, stateful=stateful, store=store,
+                           settings=settings)
 
 
 def mock_main(args: argparse.Namespace) -> int:
@@ -444,24 +454,32 @@ def mock_main(args: argparse.Namespace) -> int:
                       errors=args.errors, seed=str(args.seed or "0"),
                       seeded=args.seed is not None,
                       fill_properties=args.fill_properties)
+    workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
+    if args.stateful and workers > 1 and not args.state_url:
+        print(f"specdouble: cannot mock: --stateful with {workers} workers needs --state-url "
+              "(each worker's memory would be a world of its own)", file=sys.stderr)
+        return 2
     settings = _mock_settings(args)
+    factory = functools.partial(_mock_app, list(args.specs), options, args.cors, settings,
+                                args.stateful, args.state_url)
     try:
-        app = _mock_app(list(args.specs), options, args.cors, settings)
-    except (SpecError, ValueError) as err:
+        app = factory()
+    except (SpecError, StoreUnavailable, ValueError) as err:
         print(f"specdouble: cannot mock: {err}", file=sys.stderr)
         return 2
     for document in app.mocker.documents:
         for warning in document.warnings:
             print(f"specdouble: warning: {warning}", file=sys.stderr)
-    for warning in app.mocker.warnings:
+    for warning in app.mocker.warnings + (app.stateful.warnings if app.stateful else []):
         print(f"specdouble: warning: {warning}", file=sys.stderr)
-    workers = args.workers if args.workers > 1 else (2 if args.multiprocess else 1)
-    if args.state_url:
-        print("specdouble: warning: --state-url not used by `mock` yet (stateless)",
+    if args.state_url and not args.stateful:
+        print("specdouble: warning: --state-url is used with --stateful only (stateless)",
               file=sys.stderr)
     if workers > 1:
+        shared = "; the records are shared through --state-url" if args.state_url else \
+            " and state"
         print(f"specdouble: warning: each of the {workers} workers keeps its own journal, "
-              "fault rules and state: /__admin answers for the worker that takes the call",
+              f"fault rules{shared}: /__admin answers for the worker that takes the call",
               file=sys.stderr)
 
     def banner(port: int) -> None:
@@ -470,12 +488,18 @@ def mock_main(args: argparse.Namespace) -> int:
             print(f"[mock] {method:7} {base}{template}  ({operation_id})")
         print(f"[mock] admin API: {base}/__admin/health, /__admin/requests, "
               "/__admin/faults, /__admin/state/default", flush=True)
+        for collection in app.stateful.collections if app.stateful else []:
+            roles = ", ".join(f"{role} {op}" for role, op in collection.operations.items())
+            print(f"[mock] stateful {collection.path} (id: {collection.id_property}, "
+                  f"{collection.id_type}): {roles}")
+        if app.stateful:
+            print(f"[mock] inferred collections: GET {base}/__admin/collections")
         print(f"[mock] specdouble {__version__} is listening on {base}", flush=True)
 
     Console(sys.stdout).attach(requests=args.journal and workers == 1, stages=False)
     try:
         factory = functools.partial(_mock_app, list(args.specs), options, args.cors, settings,
-                                    True)
+                                    args.stateful, args.state_url, True)
         serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
                    workers=workers, factory=factory)
     except CannotBind as err:

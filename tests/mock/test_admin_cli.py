@@ -78,12 +78,12 @@ def test_journal_flag_takes_prisms_boolean_forms() -> None:
         assert args.journal is wanted and args.specs == ["a.yaml"], argv
 
 
-def test_state_url_is_still_announced_unused(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_state_url_without_stateful_is_announced_unused(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     seen = _served(monkeypatch, [str(SPECS / "pets30.yaml"), "--state-url",
                                  "redis://127.0.0.1:1/0"])
     assert seen["status"] == 0
-    assert "--state-url not used by `mock` yet" in capsys.readouterr().err
+    assert "--state-url is used with --stateful only" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flag, content, words", [

@@ -6,8 +6,9 @@ under each server base path), schema checks built per operation, and one
 :meth:`Mocker.answer` per request that returns a :class:`Reply` or raises a
 :class:`~specdouble.support.problems.Problem` whose ``kind`` is Prism's error
 code. It knows no HTTP framework; ``http/mock.py`` feeds it and renders its
-problems. Stateful behaviour (issue 16) can wrap :meth:`Mocker.answer`: it
-receives the routed :class:`Route` and the checked request.
+problems. :meth:`Mocker.answer` is :meth:`Mocker.check` (route and check)
+then :meth:`Mocker.respond` (select and render): the stateful layer
+(``engine/stateful.py``) runs between the two, on a valid request only.
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ class Route:
     @property
     def specificity(self) -> tuple[int, ...]:
         return tuple(1 if s is None else 0 for s in self.segments)
+
+
+@dataclass
+class Checked:
+    """A routed and checked request; ``refusal`` is set when it is invalid."""
+
+    request: Request
+    route: Route
+    path_params: dict[str, str]
+    query: dict[str, list[str]]
+    prefer: dict[str, Any]
+    refusal: Reply | None = None
 
 
 def _split(template: str) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
@@ -183,16 +196,36 @@ class Mocker:
     # --- the request -----------------------------------------------------------------
 
     def answer(self, request: Request) -> Reply:
+        checked = self.check(request)
+        if checked.refusal is not None:
+            return checked.refusal
+        return self.respond(checked)
+
+    def check(self, request: Request) -> Checked:
+        """Route and check ``request``: what a stateful layer needs before answering it.
+
+        Raises the routing problems; an invalid request comes back with its
+        ``refusal`` (the stateless answer to it) already built.
+        """
         route, path_params = self.route(request.method, request.path)
         query = _query(request.query)
         prefer = _preferences(request.headers.get("prefer"), query)
         violations, security_failed = self._check(route, request, path_params, query)
-        operation = route.operation
+        checked = Checked(request, route, path_params, query, prefer)
         if violations:
-            return self._invalid(route, violations, security_failed, prefer)
-        status, response = _select(operation, prefer.get("code"))
-        reply = self._render(route, status, response, request, prefer)
-        if operation.deprecated:
+            checked.refusal = self._invalid(route, violations, security_failed, prefer)
+        return checked
+
+    def respond(self, checked: Checked) -> Reply:
+        """The stateless answer to a valid request: Prism's selection, then rendering."""
+        status, response = _select(checked.route.operation, checked.prefer.get("code"))
+        reply = self._render(checked.route, status, response, checked.request, checked.prefer)
+        return self.finish(checked.route, reply)
+
+    @staticmethod
+    def finish(route: Route, reply: Reply) -> Reply:
+        """What every answer of an operation carries, whoever built it."""
+        if route.operation.deprecated:
             reply.headers.append(("Deprecation", "true"))
         return reply
 

@@ -16,6 +16,7 @@ handed to a Connexion app of the admin spec alone (``create_admin_app``).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -29,7 +30,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.supervisors import Multiprocess
 
 from specdouble.engine.mock import Mocker, Options, Reply, Request, Route
+from specdouble.engine.stateful import Stateful
 from specdouble.http import errors
+from specdouble.http.admin import guard
 from specdouble.http.observe import ConnectionDropped, drop_connection
 from specdouble.http.server import WORKER_START_SECONDS, bind
 from specdouble.spec.documents import Document, SpecError, load_document
@@ -46,6 +49,7 @@ log = logging.getLogger("specdouble.mock")
 
 MAX_BODY = 10 * 1024 * 1024  # Prism's limit
 ADMIN_PREFIX = "/__admin"
+COLLECTIONS = ADMIN_PREFIX + "/collections"
 # The status of a reply never sent: a fault rule dropped the connection.
 DROPPED = 0
 
@@ -73,6 +77,8 @@ class MockApp:
     cors: bool = True
     runtime: Runtime = field(default_factory=lambda: mock_runtime(()))
     admin: Callable[[], ASGIApp] | None = None
+    # --stateful: CRUD on the inferred collections (engine/stateful.py); None is stateless.
+    stateful: Stateful | None = None
 
     @property
     def store(self) -> Store:
@@ -83,6 +89,9 @@ class MockApp:
             await _lifespan(receive, send)
             return
         if scope["type"] != "http":
+            return
+        if self.stateful is not None and scope["path"] == COLLECTIONS:
+            await self._collections(scope, send)
             return
         if self.admin is not None and _is_admin(scope["path"]):
             await self.admin()(scope, receive, send)
@@ -115,7 +124,7 @@ class MockApp:
 
     def _answer(self, request: Request) -> Reply:
         try:
-            return self.mocker.answer(request)
+            return self._respond(request)
         except Problem as problem:
             return _from_problem(problem)
         except Exception as exc:  # never a traceback on the wire
@@ -189,6 +198,27 @@ class MockApp:
             fault=None if rule is None else rule.id,
         )
         journal.record(log, entry, self.runtime.settings.log_requests)
+
+    def _respond(self, request: Request) -> Reply:
+        if self.stateful is None:
+            return self.mocker.answer(request)
+        return self.stateful.answer(request)
+
+    async def _collections(self, scope: Scope, send: Send) -> None:
+        """``GET /__admin/collections``: what ``--stateful`` inferred, behind the admin guard."""
+        settings = self.runtime.settings
+        problem = guard.check(scope, settings.admin_token, settings.host,
+                              settings.admin_cors_origins)
+        if problem is None and scope["method"] != "GET":
+            problem = Problem(405, f"{scope['method']} is not allowed on {COLLECTIONS}.",
+                              [f"method: {scope['method']}: expected GET"])
+        if problem is not None:
+            await _send(send, _from_problem(problem))
+            return
+        assert self.stateful is not None
+        body = json.dumps(self.stateful.describe(), indent=2).encode()
+        await _send(send, Reply(200, [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))], body))
 
     @staticmethod
     def _preflight(headers: dict[str, str], origin: str) -> Reply:
@@ -292,20 +322,22 @@ def reserved(mocker: Mocker, taken: Callable[[str], str | None]) -> None:
 
 
 def create_mock_app(paths: list[Path] | list[str], options: Options,
-                    cors: bool = True, *, store: Store | None = None,
-                    settings: Settings | None = None) -> MockApp:
+                    cors: bool = True, *, stateful: bool = False,
+                    store: Store | None = None, settings: Settings | None = None) -> MockApp:
     """Load every spec (raises ``SpecError`` with one line on bad input) and build the app.
 
-    ``store`` keeps the mock's data (tenant ``default``; None: a memory store of
-    this process); ``settings`` carries the admin options (token, ``--faults``,
-    ``--state``, the journal's console line).
+    ``stateful`` keeps records of the inferred collections; ``store`` keeps the
+    mock's data (tenant ``default``; None: a memory store of this process);
+    ``settings`` carries the admin options (token, ``--faults``, ``--state``,
+    the journal's console line).
     """
     documents = [load_document(path) for path in paths]
     mocker = Mocker(documents, options)
     reserved(mocker, lambda t: "the admin API (/__admin)" if _is_admin(t) else None)
     services = tuple(service_for(d) for d in documents)
     runtime = mock_runtime(services, settings, store, fault_statuses(mocker))
-    return MockApp(mocker, services, cors, runtime, _admin_app(runtime))
+    layer = Stateful(mocker, runtime.store) if stateful else None
+    return MockApp(mocker, services, cors, runtime, _admin_app(runtime), layer)
 
 
 def _admin_app(runtime: Runtime) -> Callable[[], ASGIApp]:
