@@ -128,6 +128,7 @@ class Mocker:
                 for base in ("", *document.base_paths):
                     alias = not base and bool(document.base_paths)
                     self._add(document, operation, base + operation.path, owners, alias)
+        self._index = _Segments.of(self.routes)
 
     def _add(self, document: Document, operation: Operation, template: str,
              owners: dict[tuple[str, str], tuple[Document, bool]], alias: bool) -> None:
@@ -174,11 +175,7 @@ class Mocker:
                           "The current document does not have any resource to match with.")
         # Segments as sent: a trailing slash is one more (empty) segment, as in Prism.
         parts = path.split("/")[1:]
-        matched: list[tuple[Route, dict[str, str]]] = []
-        for route in self.routes.get(len(parts), []):
-            params = _match(route, parts)
-            if params is not None:
-                matched.append((route, params))
+        matched = [(route, _params(route, parts)) for route in self._index.find(parts)]
         if not matched:
             raise problem(404, "NO_PATH_MATCHED_ERROR",
                           f"The route {path} hasn't been found in the specification file")
@@ -443,14 +440,60 @@ def _has(matched: list[tuple[Route, dict[str, str]]], method: str) -> bool:
     return any(r.operation.method == method for r, _ in matched)
 
 
-def _match(route: Route, parts: list[str]) -> dict[str, str] | None:
-    params = {}
-    for literal, name, part in zip(route.segments, route.names, parts, strict=True):
-        if literal is None:
-            params[name] = part
-        elif literal != part:
-            return None
-    return params
+def _params(route: Route, parts: list[str]) -> dict[str, str]:
+    return {name: part for literal, name, part in zip(route.segments, route.names, parts,
+                                                      strict=True) if literal is None}
+
+
+class _Segments:
+    """A tree of path segments: the routes a path matches without trying every template.
+
+    Both branches are followed at each segment, the literal one and the templated
+    one, so the routes found are every template that fits (as a scan would find);
+    ``find`` gives them in the scan's order (literal segments first, then the
+    order of declaration), so the cost of a lookup does not grow with the spec.
+    """
+
+    __slots__ = ("literal", "param", "routes", "rank")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Segments] = {}
+        self.param: _Segments | None = None
+        self.routes: list[Route] = []
+        self.rank: dict[int, int] = {}
+
+    @classmethod
+    def of(cls, routes: dict[int, list[Route]]) -> _Segments:
+        root = cls()
+        for bucket in routes.values():
+            for position, route in enumerate(bucket):
+                root.rank[id(route)] = position
+                node = root
+                for literal in route.segments:
+                    if literal is None:
+                        node.param = node.param or cls()
+                        node = node.param
+                    else:
+                        node = node.literal.setdefault(literal, cls())
+                node.routes.append(route)
+        return root
+
+    def find(self, parts: list[str]) -> list[Route]:
+        found: list[Route] = []
+        self._collect(parts, 0, found)
+        if len(found) > 1:
+            found.sort(key=lambda route: self.rank[id(route)])
+        return found
+
+    def _collect(self, parts: list[str], at: int, found: list[Route]) -> None:
+        if at == len(parts):
+            found.extend(self.routes)
+            return
+        child = self.literal.get(parts[at])
+        if child is not None:
+            child._collect(parts, at + 1, found)
+        if self.param is not None:
+            self.param._collect(parts, at + 1, found)
 
 
 def _query(raw: str) -> dict[str, list[str]]:
