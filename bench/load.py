@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.procs import HOST, cpu_seconds, machine_busy_seconds, prioritize
 from bench.scenarios import Scenario
 
-LUA = Path(__file__).with_name("lua") / "scenario.lua"
+LUA = Path(__file__).with_name("lua")
 MARKER = "BENCH_JSON "
 
 
@@ -53,7 +53,7 @@ def run_wrk(
     prefix = "b" + uuid.uuid4().hex[:10]  # a fresh id space per run: no eventId repeats
     headers = [f"{k}: {v}" for k, v in scenario.headers.items()]
     argv = [wrk, "-t", str(load.threads), "-c", str(load.connections), "-d", f"{seconds}s",
-            "--timeout", f"{load.timeout_s}s", "-s", str(LUA),
+            "--timeout", f"{load.timeout_s}s", "-s", str(LUA / scenario.script),
             f"http://{HOST}:{port}{scenario.path}", "--",
             scenario.method, str(scenario.expected), body_arg, prefix, *headers]
     server_before, wrk_before = cpu_seconds(server_pid), _children_cpu()
@@ -93,4 +93,6 @@ def run_wrk(
         "wrk_cpu_pct": round(100 * wrk_cpu / wall, 1),
         "other_cpu_pct": round(100 * others / wall, 1),
         "rps_per_server_cpu_s": round(raw["requests"] / server_cpu, 1) if server_cpu else None,
+        # create-read only: GETs sent, and those that returned the record just posted
+        **{key: raw[key] for key in ("reads", "read_back") if key in raw},
     }

@@ -45,8 +45,19 @@ def summarize(runs: list[dict[str, object]]) -> dict[str, dict[str, dict[str, ob
                 "rps_per_server_cpu_s": _median(
                     r["rps_per_server_cpu_s"] for r in mine),  # type: ignore[misc]
                 "rss_after_mib": mine[-1].get("rss_after_mib"),
+                **_read_back(mine),
             }
     return out
+
+
+def _read_back(runs: list[dict[str, object]]) -> dict[str, object]:
+    """create-read: GETs sent and those that returned the record just posted, summed."""
+    if not all("reads" in r for r in runs):
+        return {}
+    reads = sum(int(r["reads"]) for r in runs)  # type: ignore[call-overload]
+    back = sum(int(r["read_back"]) for r in runs)  # type: ignore[call-overload]
+    return {"reads": reads, "read_back": back,
+            "read_back_pct": round(100 * back / reads, 1) if reads else None}
 
 
 def ratios(summary: dict[str, dict[str, dict[str, object]]], ours: str, peer: str
@@ -98,6 +109,9 @@ def print_tables(meta: dict[str, object], summary: dict[str, dict[str, dict[str,
                   f"{_fmt(s['other_cpu_pct'], '.0f'):>8}"
                   f"{_fmt(s['rps_per_server_cpu_s'], ',.0f'):>11}"
                   f"{_fmt(s['rss_after_mib'], '.0f'):>9}{flag}")
+            if "reads" in s:
+                print(f"  {'':<11}read back the record just posted: {s['read_back']:,} of "
+                      f"{s['reads']:,} GETs ({_fmt(s['read_back_pct'], '.1f')}%)")
         if scenario in ratio:
             r = ratio[scenario]
             print(f"  ratio specdouble/prism: req/s {_fmt(r['rps'], '.2f')}x, "

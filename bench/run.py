@@ -14,11 +14,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import procs, report, tools
+from bench import procs, report, tools, userspec
 from bench.load import LoadSettings, run_wrk
 from bench.scenarios import SCENARIOS, Scenario, by_name
 
@@ -40,13 +41,30 @@ class Launch:
 
 
 def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | None,
-             module: str = "specdouble") -> list[Launch]:
-    """How ``target`` is started to serve ``scenarios`` (one or more processes in turn)."""
+             module: str = "specdouble", generated: Path | None = None) -> list[Launch]:
+    """How ``target`` is started to serve ``scenarios`` (one or more processes in turn).
+
+    ``generated`` is the directory the user specs were written to (``--specs``
+    holds the built-in ones).
+    """
     if target == "specdouble":
-        port = procs.free_port()
-        argv = [sys.executable, "-m", module, "serve", "--host", procs.HOST,
-                "--port", str(port), "--specs", str(specs), "--log-level", "warning"]
-        return [Launch(target, "all specs", argv, port, scenarios)]
+        out = []
+        builtin = [s for s in scenarios if not s.generated]
+        if builtin:
+            port = procs.free_port()
+            argv = [sys.executable, "-m", module, "serve", "--host", procs.HOST,
+                    "--port", str(port), "--specs", str(specs), "--log-level", "warning"]
+            out.append(Launch(target, "all specs", argv, port, builtin))
+        for (mode, spec), mine in _groups(s for s in scenarios if s.generated):
+            assert generated is not None
+            port = procs.free_port()
+            # -v silent as Prism's; the journal stays on (its default), as in `serve`.
+            argv = [sys.executable, "-m", module, "mock", "-h", procs.HOST, "-p", str(port),
+                    "-v", "silent", str(generated / spec)]
+            argv += ["--stateful"] if mode == "stateful" else []
+            out.append(Launch(target, f"mock {'--stateful ' * (mode == 'stateful')}{spec}",
+                              argv, port, mine))
+        return out
     if target in ("starlette", "connexion"):
         port = procs.free_port()
         mine = [s for s in scenarios if s.name == "read"]
@@ -57,11 +75,28 @@ def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | 
     out = []
     for spec in dict.fromkeys(s.spec for s in scenarios):
         port = procs.free_port()
+        folder = generated if any(s.generated for s in scenarios if s.spec == spec) else specs
+        assert folder is not None
         # -v silent: Prism's per-request log is its access log; ours is off too.
         argv = [str(prism), "mock", "-h", procs.HOST, "-p", str(port), "-v", "silent",
-                str(specs / spec)]
+                str(folder / spec)]
         out.append(Launch(target, spec, argv, port, [s for s in scenarios if s.spec == spec]))
     return out
+
+
+def _groups(scenarios: Iterable[Scenario]) -> list[tuple[tuple[str, str], list[Scenario]]]:
+    """User-spec scenarios by (mode, spec): one `specdouble mock` process each."""
+    groups: dict[tuple[str, str], list[Scenario]] = {}
+    for scenario in scenarios:
+        groups.setdefault((scenario.mode, scenario.spec), []).append(scenario)
+    return list(groups.items())
+
+
+def write_user_specs(scenarios: list[Scenario], directory: Path) -> None:
+    """Generate the user specs the scenarios name into ``directory``."""
+    for spec in {s.spec for s in scenarios if s.generated}:
+        operations = int(spec.removeprefix("generated-").removesuffix(".json"))
+        userspec.write(operations, directory)
 
 
 def start(launch: Launch, logs: Path, tag: str, startup_timeout: float, nice: int = 0
@@ -128,8 +163,9 @@ def measure_round(round_no: int, order: list[str], plan: dict[str, list[Launch]]
                     print(f"  {scenario.name:<11}{result['rps']:>9,.0f} req/s  p50 "
                           f"{result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  "
                           f"errors {result['errors']}  cpu server {result['server_cpu_pct']}% "
-                          f"wrk {result['wrk_cpu_pct']}% other {result['other_cpu_pct']}%",
-                          flush=True)
+                          f"wrk {result['wrk_cpu_pct']}% other {result['other_cpu_pct']}%"
+                          + (f"  read back {result['read_back']} of {result['reads']} GETs"
+                             if "reads" in result else ""), flush=True)
             finally:
                 procs.stop(proc)  # type: ignore[arg-type]
     return runs, startups
@@ -230,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--targets must name some of {TARGETS}", file=sys.stderr)
         return 2
     scenarios = by_name([s for s in args.scenarios.split(",") if s])
-    missing = sorted({s.spec for s in scenarios if not (args.specs / s.spec).is_file()})
+    missing = sorted({s.spec for s in scenarios
+                      if not s.generated and not (args.specs / s.spec).is_file()})
     if missing:
         print(f"skipping scenarios of missing spec(s): {missing}")
         scenarios = [s for s in scenarios if s.spec not in missing]
@@ -256,18 +293,20 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": {s.name: {"title": s.title, "method": s.method, "path": s.path,
                                "expected": s.expected, "spec": s.spec,
                                "unique_body": s.unique} for s in scenarios},
-        "notes": ["Prism does not keep state: its write answers the example without storing.",
+        "notes": ["Prism does not keep state: its write answers the example without storing; "
+                  "in create-read its GET answers the example, not the record posted.",
                   "Prism runs with -v silent (no per-request log), specdouble without "
                   "access log; specdouble keeps its default journal on."],
     }
-    plan = {t: launches(t, scenarios, args.specs, prism, args.specdouble_module)
-            for t in targets}
     logs = args.results / "logs" / stamp
     runs: list[dict[str, object]] = []
     startups: list[dict[str, object]] = []
     sustained: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
+        write_user_specs(scenarios, work)
+        plan = {t: launches(t, scenarios, args.specs, prism, args.specdouble_module, work)
+                for t in targets}
         try:
             for r in range(1, args.rounds + 1):
                 order = targets if r % 2 else list(reversed(targets))

@@ -1,14 +1,20 @@
-"""The requests of issue 8, the same for every server.
+"""The requests of the bench, the same for every server.
 
 Each scenario is one request shape sent over and over with the status it
 must get; any other status counts as an error. ``spec`` names the spec file
-a single-spec server (Prism) must load to answer it.
+a single-spec server (Prism) must load to answer it. ``mode`` says how
+specdouble serves it: ``serve`` (the built-in services, one process for all),
+``mock`` (``specdouble mock SPEC``, a user spec, Prism's behaviour) or
+``stateful`` (``specdouble mock --stateful SPEC``). User specs are generated
+(``bench/userspec.py``) into a temporary directory at the start of a run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+
+from bench import userspec
 
 PICKPACK = "emporix-pick-pack.yaml"
 CUSTOMER_MANAGEMENT = "emporix-customer-management.yaml"
@@ -27,6 +33,14 @@ EVENT_BODY = (
 )
 # eventId of the wrong type and five required fields missing.
 INVALID_EVENT_BODY = '{"eventId":5,"pickedAmount":1}'
+
+# The user-spec scenarios: a generated spec of 1,000 operations, requests to the
+# last operation declared (the worst place for a router that scans in order).
+USER_OPERATIONS = 1000
+USER_SPEC = userspec.file_name(USER_OPERATIONS)
+USER_LAST = userspec.last_resource(USER_OPERATIONS)
+# create-read: a unique name per POST; the script reads back the id each answer gives.
+ITEM_BODY = '{"name":"{{ID}}","price":1.5,"tags":["bench"]}'
 
 CM_QUERY = urlencode({
     "q": "customer.name:~an",
@@ -47,6 +61,13 @@ class Scenario:
     spec: str
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    mode: str = "serve"  # serve | mock | stateful: how specdouble is started for it
+    script: str = "scenario.lua"  # the wrk script in bench/lua
+
+    @property
+    def generated(self) -> bool:
+        """Whether ``spec`` is a generated user spec (written at the start of a run)."""
+        return self.mode != "serve"
 
     @property
     def unique(self) -> bool:
@@ -70,6 +91,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("prefer-404", "forced: Prefer: code=404 on GET /pick-pack/acme/jobs/"
              "recalculations/123", "GET", "/pick-pack/acme/jobs/recalculations/123", 404,
              PICKPACK, {**TOKEN, "Prefer": "code=404"}),
+    Scenario("user-1000", f"user spec of {USER_OPERATIONS:,} operations (specdouble mock): "
+             f"GET /r{USER_LAST}/items/1, the last operation declared",
+             "GET", f"/r{USER_LAST}/items/1", 200, USER_SPEC, mode="mock"),
+    Scenario("create-read", f"user spec, specdouble mock --stateful: POST /r{USER_LAST}/items "
+             "then GET the id it answered (Prism: stateless, the example)",
+             "POST", f"/r{USER_LAST}/items", 201, USER_SPEC, JSON, ITEM_BODY,
+             mode="stateful", script="create_read.lua"),
 )
 
 
