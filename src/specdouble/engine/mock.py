@@ -454,7 +454,7 @@ class _Segments:
     order of declaration), so the cost of a lookup does not grow with the spec.
     """
 
-    __slots__ = ("literal", "param", "routes", "rank")
+    __slots__ = ("literal", "param", "rank", "routes")
 
     def __init__(self) -> None:
         self.literal: dict[str, _Segments] = {}
