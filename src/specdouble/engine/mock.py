@@ -128,6 +128,8 @@ class Mocker:
                 for base in ("", *document.base_paths):
                     alias = not base and bool(document.base_paths)
                     self._add(document, operation, base + operation.path, owners, alias)
+        for bucket in self.routes.values():  # literal segments first; stable: then as declared
+            bucket.sort(key=lambda r: r.specificity)
         self._index = _Segments.of(self.routes)
 
     def _add(self, document: Document, operation: Operation, template: str,
@@ -160,7 +162,6 @@ class Mocker:
             route.bodies[media] = checks.validator(document.validation_root(schema),
                                                    document.version)
         self.routes.setdefault(len(segments), []).append(route)
-        self.routes[len(segments)].sort(key=lambda r: r.specificity)
 
     def served(self) -> list[tuple[str, str, str]]:
         """(method, template, operation id) of every route, for the banner."""
