@@ -154,7 +154,7 @@ class Stateful:
         record = {collection.id_property: kept,
                   **{k: v for k, v in record.items() if k != collection.id_property}}
         tx.put(name, key, record)
-        code = "201" if old is None else _code(checked.route, ["200"])
+        code = "201" if old is None else _changed_code(checked.route)
         reply = self._record(checked, code, record, collection)
         return _located(reply, checked.request.path) if old is None else reply
 
@@ -176,7 +176,7 @@ class Stateful:
         if collection.id_property in old:
             record[collection.id_property] = old[collection.id_property]
         tx.put(name, key, record)
-        return self._record(checked, _code(checked.route, ["200"]), record, collection)
+        return self._record(checked, _changed_code(checked.route), record, collection)
 
     def _delete(self, tx: Transaction, checked: Checked, collection: Collection) -> Reply:
         name, key = _name(collection, checked.path_params), _item_key(collection, checked)
@@ -375,6 +375,16 @@ def _code(route: Route, preferred: list[str]) -> str:
             return code
     codes = success_codes(route.operation)
     return codes[0]
+
+
+def _changed_code(route: Route) -> str:
+    """The documented 2xx for a record that was there and is changed: 200, else 204, else
+    the lowest one but 201, which says "created" (RFC 9110 9.3.4); 201 only if it is all."""
+    for code in ("200", "204"):
+        if code in route.operation.responses:
+            return code
+    codes = success_codes(route.operation)
+    return next((c for c in codes if c != "201"), codes[0])
 
 
 def _status(code: str, method: str) -> int:
