@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator
@@ -10,6 +12,10 @@ from typing import Any
 import pytest
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+# Resolved specs are cached on disk (spec/loader.py): the suite's servers and
+# workers share one cache in the temp directory, not the user's ~/.cache.
+os.environ.setdefault("SPECDOUBLE_CACHE_DIR",
+                      os.path.join(tempfile.gettempdir(), f"specdouble-test-cache-{os.getuid()}"))
 
 from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402

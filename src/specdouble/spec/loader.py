@@ -2,26 +2,91 @@
 
 prance resolves every ``$ref`` and validates the document with
 openapi-spec-validator; the result is cached per file (and its mtime), so
-many apps in one process parse each spec once.
+many apps in one process parse each spec once. Parsing YAML in pure Python
+is most of a server's start-up, so the resolved document is also kept on
+disk (``SPECDOUBLE_CACHE_DIR``, default ``~/.cache/specdouble``; ``off``
+disables it), keyed by the file's bytes and the parser's version: the next
+start of any process reads it back instead of parsing again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from prance import ResolvingParser
 
+# Bump when what is cached changes shape (the key holds the parsers' versions too).
+CACHE_FORMAT = "1"
+
+
+def cache_dir() -> Path | None:
+    """Where resolved specs are kept between starts; None when switched off."""
+    configured = os.environ.get("SPECDOUBLE_CACHE_DIR", "")
+    if configured.lower() in ("off", "0", "false", "no"):
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "specdouble"
+
+
+def _cache_key(raw: bytes) -> str:
+    tools = f"{CACHE_FORMAT}:{version('prance')}:{version('openapi-spec-validator')}"
+    return hashlib.sha256(tools.encode() + b"\0" + raw).hexdigest()
+
+
+def _cached(folder: Path, key: str) -> dict[str, Any] | None:
+    """The cached document, if this user wrote it (a file of anyone else is ignored)."""
+    path = folder / f"{key}.pickle"
+    try:
+        if path.stat().st_uid != os.getuid():
+            return None
+        loaded = pickle.loads(path.read_bytes())  # our own file: its owner is checked above
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _keep(folder: Path, key: str, spec: dict[str, Any]) -> None:
+    """Write the cache file atomically; a cache that cannot be written is no error."""
+    with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(spec, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / f"{key}.pickle")
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
 
 @lru_cache(maxsize=32)
 def _load(path: str, mtime: float) -> dict[str, Any]:
+    folder = cache_dir()
+    key = ""
+    if folder is not None:
+        key = _cache_key(Path(path).read_bytes())
+        cached = _cached(folder, key)
+        if cached is not None:
+            return cached
     parser = ResolvingParser(path, backend="openapi-spec-validator", strict=False)
-    return parser.specification
+    spec: dict[str, Any] = parser.specification
+    if folder is not None:
+        _keep(folder, key, spec)
+    return spec
 
 
 def load_spec(path: Path) -> dict[str, Any]:
