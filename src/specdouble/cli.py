@@ -532,7 +532,19 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         log_requests=args.log_requests,
         engine=args.engine, differential=args.differential,
         user_specs=tuple(args.user_specs or _origins(env, "SPEC")),
+        spec_cache=spec_cache_dir(env),
     )
+
+
+def spec_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """SPECDOUBLE_CACHE_DIR (``off`` for none), else the XDG cache folder's ``specdouble``."""
+    configured = env.get("SPECDOUBLE_CACHE_DIR", "").strip()
+    if configured.lower() in ("off", "0", "false", "no"):
+        return None
+    if configured:
+        return Path(configured)
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "specdouble"
 
 
 def refusal(args: argparse.Namespace) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from specdouble import cli
 from specdouble.spec import loader
 
 SPEC = """\
@@ -32,11 +33,13 @@ components:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cache(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "cache"
-    monkeypatch.setenv("SPECDOUBLE_CACHE_DIR", str(folder))
+    before = loader.cache_dir()
+    loader.use_cache(folder)
     loader._load.cache_clear()
     yield folder
+    loader.use_cache(before)
     loader._load.cache_clear()
 
 
@@ -97,31 +100,49 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(
         assert loader.load_spec(path)["info"]["title"] == "cached"
 
 
-def test_off_keeps_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPECDOUBLE_CACHE_DIR", "off")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+def test_no_folder_keeps_nothing_on_disk(tmp_path: Path) -> None:
+    before = loader.cache_dir()
+    loader.use_cache(None)
     loader._load.cache_clear()
     try:
-        assert loader.cache_dir() is None
         assert loader.load_spec(_spec(tmp_path))["info"]["title"] == "cached"
-        assert not (tmp_path / "xdg").exists()
+        assert list(tmp_path.iterdir()) == [tmp_path / "spec.yaml"]
     finally:
+        loader.use_cache(before)
         loader._load.cache_clear()
 
 
-def test_the_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("SPECDOUBLE_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert loader.cache_dir() == tmp_path / "specdouble"
+@pytest.mark.parametrize("env, expected", [
+    ({"SPECDOUBLE_CACHE_DIR": "off"}, None),
+    ({"SPECDOUBLE_CACHE_DIR": "OFF", "XDG_CACHE_HOME": "/x"}, None),
+    ({"SPECDOUBLE_CACHE_DIR": "/somewhere/else"}, Path("/somewhere/else")),
+    ({"XDG_CACHE_HOME": "/xdg"}, Path("/xdg/specdouble")),
+    ({}, Path.home() / ".cache" / "specdouble"),
+])
+def test_the_command_line_takes_the_folder_from_the_environment(
+        env: dict[str, str], expected: Path | None) -> None:
+    assert cli.spec_cache_dir(env) == expected
+    assert cli.settings_from(cli.build_parser(env).parse_args(["serve"]), env).spec_cache \
+        == expected
 
 
-def test_an_unwritable_cache_is_no_error(tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_cache_is_no_error(cache: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    monkeypatch.setenv("SPECDOUBLE_CACHE_DIR", str(blocker / "below-a-file"))
+    loader.use_cache(blocker / "below-a-file")
+    assert loader.load_spec(_spec(tmp_path))["info"]["title"] == "cached"
+
+
+def test_a_server_keeps_its_specs_in_the_folder_of_its_settings(tmp_path: Path) -> None:
+    from specdouble.http.server import build_worker_app
+    from specdouble.support.settings import Settings
+
+    before = loader.cache_dir()
     loader._load.cache_clear()
     try:
-        assert loader.load_spec(_spec(tmp_path))["info"]["title"] == "cached"
+        build_worker_app(Settings(spec_cache=tmp_path / "specs-cache"))
+        kept = list((tmp_path / "specs-cache").glob("*.pickle"))
+        assert len(kept) >= 4  # the services' specs and the admin API's
     finally:
+        loader.use_cache(before)
         loader._load.cache_clear()

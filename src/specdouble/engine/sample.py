@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from specdouble.spec.resources import join_branch
+
 Leaf = Callable[[Mapping[str, Any], str | None], Any]
 MAX_DEPTH = 6
 
@@ -33,14 +35,7 @@ def _merged(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any
     """``$ref`` followed and ``allOf`` branches merged (properties and required joined)."""
     out = dict(_deref(schema, root))
     for branch in out.pop("allOf", None) or []:
-        part = _merged(branch, root)
-        props = {**(out.get("properties") or {}), **(part.get("properties") or {})}
-        required = [*(out.get("required") or []), *(part.get("required") or [])]
-        out = {**part, **out}
-        if props:
-            out["properties"] = props
-        if required:
-            out["required"] = list(dict.fromkeys(required))
+        out = join_branch(out, _merged(branch, root))
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from specdouble.data.generator import GenerationError
@@ -58,6 +59,35 @@ JSON_PATCH = "application/json-patch+json"
 
 class PatchError(ValueError):
     """A JSON Patch that cannot be applied to the record."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The documented response ``code`` of a checked request, as a record answer needs it."""
+
+    checked: Checked
+    response: Mapping[str, Any]
+    status: int
+    media: str
+    schema: Any
+    root: Mapping[str, Any]
+
+    @staticmethod
+    def of(layer: Stateful, checked: Checked, code: str) -> _Answer | Reply:
+        """The answer's parts; a Reply when the response has no schema to shape records by."""
+        route = checked.route
+        response = route.operation.responses[code]
+        status = _status(code, route.operation.method)
+        media, schema = layer._media(checked, response)
+        if media is None or schema is None:
+            return layer.mocker._body(route, status, response, {}, _accept(checked))
+        return _Answer(checked, response, status, media, schema,
+                       layer.mocker._roots(route.document))
+
+    def reply(self, layer: Stateful, value: Any) -> Reply:
+        headers = layer.mocker._headers(self.checked.route, self.response)
+        headers.append(("Content-Type", self.media))
+        return Reply(self.status, headers, _serialise(self.media, value))
 
 
 class Stateful:
@@ -226,28 +256,20 @@ class Stateful:
     def _record(self, checked: Checked, code: str, record: Record,
                 collection: Collection) -> Reply:
         """``record`` in the response ``code`` documents, shaped by its schema."""
-        route = checked.route
-        response = route.operation.responses[code]
-        status = _status(code, route.operation.method)
-        media, schema = self._media(checked, response)
-        if media is None or schema is None:
-            return self.mocker._body(route, status, response, {}, _accept(checked))
-        root = self.mocker._roots(route.document)
-        value = self._shape(record, merged(schema, root), route, collection)
-        headers = self.mocker._headers(route, response)
-        headers.append(("Content-Type", media))
-        return Reply(status, headers, _serialise(media, value))
+        answer = _Answer.of(self, checked, code)
+        if isinstance(answer, Reply):
+            return answer
+        value = self._shape(record, merged(answer.schema, answer.root), checked.route,
+                            collection)
+        return answer.reply(self, value)
 
     def _records(self, checked: Checked, code: str, records: list[Record], total: int,
                  collection: Collection) -> Reply:
         """The list answer: an array, or the documented wrapper around one."""
-        route = checked.route
-        response = route.operation.responses[code]
-        status = _status(code, route.operation.method)
-        media, schema = self._media(checked, response)
-        if media is None or schema is None:
-            return self.mocker._body(route, status, response, {}, _accept(checked))
-        root = self.mocker._roots(route.document)
+        answer = _Answer.of(self, checked, code)
+        if isinstance(answer, Reply):
+            return answer
+        route, status, schema, root = checked.route, answer.status, answer.schema, answer.root
         outer = merged(schema, root)
         holder = merged((outer.get("properties") or {}).get(collection.wrapper), root) \
             if collection.wrapper else outer
@@ -262,9 +284,7 @@ class Stateful:
                     wrapper[prop] = total
             wrapper[collection.wrapper] = value
             value = wrapper
-        headers = self.mocker._headers(route, response)
-        headers.append(("Content-Type", media))
-        return Reply(status, headers, _serialise(media, value))
+        return answer.reply(self, value)
 
     def _media(self, checked: Checked, response: Mapping[str, Any]
                ) -> tuple[str | None, Any]:

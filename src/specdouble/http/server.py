@@ -212,7 +212,9 @@ def build_worker_app(settings: Settings, parent_pid: int | None = None) -> Any:
     # Connexion imports Starlette's test client, which warns about httpx on import.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.http.app import create_app
+    from specdouble.spec.loader import use_cache
 
+    use_cache(settings.spec_cache)
     app = create_app(settings)
     # The specs, seeded data and compiled routes live as long as the server: keep
     # them out of the collector's scans, which otherwise pause every request now

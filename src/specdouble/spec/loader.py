@@ -3,10 +3,10 @@
 prance resolves every ``$ref`` and validates the document with
 openapi-spec-validator; the result is cached per file (and its mtime), so
 many apps in one process parse each spec once. Parsing YAML in pure Python
-is most of a server's start-up, so the resolved document is also kept on
-disk (``SPECDOUBLE_CACHE_DIR``, default ``~/.cache/specdouble``; ``off``
-disables it), keyed by the file's bytes and the parser's version: the next
-start of any process reads it back instead of parsing again.
+is most of a server's start-up, so the resolved document can also be kept on
+disk (``use_cache``; the command line points it at ``SPECDOUBLE_CACHE_DIR``,
+default ``~/.cache/specdouble``), keyed by the file's bytes and the parser's
+version: the next start of any process reads it back instead of parsing again.
 """
 
 from __future__ import annotations
@@ -31,15 +31,16 @@ from prance import ResolvingParser
 CACHE_FORMAT = "1"
 
 
+_cache: list[Path | None] = [None]  # the folder in use; None: no cache on disk
+
+
+def use_cache(folder: Path | None) -> None:
+    """Keep resolved specs in ``folder`` between starts (None: parse on every start)."""
+    _cache[0] = folder
+
+
 def cache_dir() -> Path | None:
-    """Where resolved specs are kept between starts; None when switched off."""
-    configured = os.environ.get("SPECDOUBLE_CACHE_DIR", "")
-    if configured.lower() in ("off", "0", "false", "no"):
-        return None
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "specdouble"
+    return _cache[0]
 
 
 def _cache_key(raw: bytes) -> str:

@@ -82,14 +82,20 @@ def merged(schema: Any, root: Mapping[str, Any], depth: int = 0) -> dict[str, An
         schema = root.get(DEFINITIONS, {}).get(ref.rsplit("/", 1)[-1], {})
     out = {k: v for k, v in schema.items() if k not in ("allOf", "$ref")}
     for branch in schema.get("allOf") or []:
-        part = merged(branch, root, depth + 1)
-        props = {**(part.get("properties") or {}), **(out.get("properties") or {})}
-        required = [*(part.get("required") or []), *(out.get("required") or [])]
-        out = {**part, **out}
-        if props:
-            out["properties"] = props
-        if required:
-            out["required"] = list(dict.fromkeys(required))
+        out = join_branch(out, merged(branch, root, depth + 1))
+    return out
+
+
+def join_branch(own: Mapping[str, Any], branch: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``allOf`` branch joined into a schema: properties and required lists are
+    united, and where both say something the schema's own word wins."""
+    props = {**(branch.get("properties") or {}), **(own.get("properties") or {})}
+    required = [*(branch.get("required") or []), *(own.get("required") or [])]
+    out = {**branch, **own}
+    if props:
+        out["properties"] = props
+    if required:
+        out["required"] = list(dict.fromkeys(required))
     return out
 
 

@@ -70,6 +70,9 @@ class Settings:
     differential: bool = False
     # ``serve --spec``: user specs served beside the built-in services, generically.
     user_specs: tuple[str, ...] = ()
+    # Where the resolved built-in specs are kept between starts (spec/loader.py);
+    # None: parsed on every start. The command line sets it from the environment.
+    spec_cache: Path | None = None
 
     @property
     def base_url(self) -> str:
