@@ -31,7 +31,10 @@ def test_bench_harness_runs_one_short_round(tmp_path: Path, monkeypatch: pytest.
     [written] = tmp_path.glob("*.json")
     doc = json.loads(written.read_text())
     assert set(doc["summary"]) == {"read", "write", "cm-list", "reject-400", "reject-401",
-                                   "prefer-404"}
+                                   "prefer-404", "user-1000", "create-read"}
+    # mock --stateful read back every record it had just created
+    stateful = doc["summary"]["create-read"]["specdouble"]
+    assert stateful["reads"] > 0 and stateful["read_back"] == stateful["reads"]
     for name, rows in doc["summary"].items():
         row = rows["specdouble"]
         assert row["requests"] > 0, name

@@ -7,25 +7,16 @@
 -- GET 200; anything else is unexpected. A GET whose record carries the name
 -- that was posted for its id counts as read back: a stateful server reads back
 -- every record, a stateless one (the spec's example) none.
-local threads = {}
-local next_id = 1
-
-function setup(thread)
-  thread:set("thread_id", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
+-- setup() and done() are scenario.lua's (loaded from this script's folder).
+local folder = debug.getinfo(1, "S").source:sub(2):match("^(.*/)") or "./"
+dofile(folder .. "scenario.lua")
 
 function init(args)
   local f = assert(io.open(args[3], "rb"))
   template = f:read("*a")
   f:close()
   prefix = args[4] .. "-" .. thread_id .. "-"
-  hdrs = {}
-  for i = 5, #args do
-    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
-    hdrs[name] = value
-  end
+  hdrs = headers_of(args, 5)
   collection = wrk.path:gsub("%?.*$", "")
   seq = 0
   created = {}   -- ids answered by POSTs, not read yet
@@ -64,28 +55,15 @@ function response(status, headers, body)
       read_back = read_back + 1
     end
   else
-    unexpected = unexpected + 1
-    last_unexpected = status
+    count_unexpected(status)
   end
 end
 
-function done(summary, latency, requests)
-  local ok, bad, last, back, got = 0, 0, 0, 0, 0
+function extra_fields(threads)
+  local back, got = 0, 0
   for _, t in ipairs(threads) do
-    ok = ok + t:get("matched")
-    bad = bad + t:get("unexpected")
     back = back + t:get("read_back")
     got = got + t:get("reads")
-    local l = t:get("last_unexpected")
-    if l ~= 0 then last = l end
   end
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests":%d,"duration_us":%d,"matched":%d,"unexpected":%d,' ..
-    '"last_unexpected_status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,' ..
-    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,' ..
-    '"reads":%d,"read_back":%d}\n',
-    summary.requests, summary.duration, ok, bad, last, e.connect, e.read, e.write,
-    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean, got, back))
+  return string.format(',"reads":%d,"read_back":%d', got, back)
 end

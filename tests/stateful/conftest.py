@@ -62,3 +62,45 @@ def client_for(make_app: Callable[..., MockApp]) -> Callable[..., TestClient]:
 def library(request: pytest.FixtureRequest, client_for: Callable[..., TestClient]) -> TestClient:
     """The library spec in Swagger 2.0, OpenAPI 3.0 and 3.1, served stateful."""
     return client_for(str(request.param))
+
+
+def forgetting_fails(monkeypatch: pytest.MonkeyPatch, build: Callable[[], Any],
+                     settings: Any) -> str:
+    """Run the Schemathesis state machine ``build`` makes on a mock that forgets every
+    record it created (a read is always a 404); the failure it reports, which a test
+    must see. The mock is built after the patch (it binds its handlers when built)."""
+    from hypothesis import settings as hypothesis_settings
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.generation.stateful import run_state_machine_as_test
+
+    from specdouble.engine.stateful import Stateful
+
+    def forgetful(self: Stateful, tx: Any, checked: Any, collection: Any) -> Any:
+        return self._missing(checked, collection.path, "any")
+
+    monkeypatch.setattr(Stateful, "_read", forgetful)
+    assert isinstance(settings, hypothesis_settings)
+    with pytest.raises(FailureGroup) as failed:
+        run_state_machine_as_test(build(), settings=settings)
+    return str(failed.value)
+
+
+def recording_machine(schema: Any, checks: list[Any], calls: list[tuple[str, int]],
+                      before_each: Callable[[], None] | None = None) -> Any:
+    """``schema``'s state machine, checking every answer with ``checks`` and noting
+    ("METHOD path template", status) in ``calls``; ``before_each`` runs before each
+    scenario (e.g. an empty store)."""
+    base = schema.as_state_machine()
+
+    class Machine(base):  # type: ignore[misc, valid-type]
+        def setup(self) -> None:
+            if before_each is not None:
+                before_each()
+
+        def validate_response(self, response: Any, case: Any,
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            calls.append((f"{case.method} {case.operation.path}", response.status_code))
+            case.validate_response(response, checks=checks, recorder=self.recorder,
+                                   transport_kwargs=kwargs or None)
+
+    return Machine

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -27,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from specdouble.engine.mock import Options
 from specdouble.http.mock import create_mock_app
 from specdouble.state.base import Store
-from tests.stateful.conftest import SPECS, open_store
+from tests.stateful.conftest import SPECS, forgetting_fails, open_store, recording_machine
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
@@ -40,17 +41,8 @@ def _machine(store: Store) -> Any:
     schema = schemathesis.openapi.from_path(str(SPECS / "petstore-links.yaml"), config=config)
     app = create_mock_app([SPECS / "petstore-links.yaml"], Options(), stateful=True, store=store)
     schema.app = app
-    base = schema.as_state_machine()
     calls: list[tuple[str, int]] = []
-
-    class Machine(base):  # type: ignore[misc, valid-type]
-        def validate_response(self, response: Any, case: Any,
-                              additional_checks: Any = None, **kwargs: Any) -> None:
-            calls.append((f"{case.method} {case.operation.path}", response.status_code))
-            case.validate_response(response, checks=CHECKS, recorder=self.recorder,
-                                   transport_kwargs=kwargs or None)
-
-    return Machine, calls, app
+    return recording_machine(schema, CHECKS, calls), calls, app
 
 
 def test_schemathesis_state_machine_finds_nothing(backend: str) -> None:
@@ -73,20 +65,10 @@ def test_schemathesis_state_machine_finds_nothing(backend: str) -> None:
     assert app.stateful is not None
 
 
-def test_the_run_has_teeth(monkeypatch: Any) -> None:
+def test_the_run_has_teeth(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mock that forgets what was created fails the run (ensure_resource_availability)."""
-    import pytest
-    from schemathesis.core.failures import FailureGroup
-
-    from specdouble.engine.stateful import Stateful
-
-    def forgetful(self: Stateful, tx: Any, checked: Any, collection: Any) -> Any:
-        return self._missing(checked, collection.path, "any")
-
-    monkeypatch.setattr(Stateful, "_read", forgetful)
-    machine, _, _ = _machine(open_store("memory"))
-    with pytest.raises(FailureGroup) as failed:
-        run_state_machine_as_test(machine, settings=hypothesis.settings(
-            max_examples=15, stateful_step_count=6, deadline=None, database=None,
-            derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)))
-    assert "Created resource not found" in str(failed.value)
+    failure = forgetting_fails(monkeypatch, lambda: _machine(open_store("memory"))[0],
+                               hypothesis.settings(
+        max_examples=15, stateful_step_count=6, deadline=None, database=None,
+        derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)))
+    assert "Created resource not found" in failure

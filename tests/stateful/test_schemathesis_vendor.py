@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from specdouble.engine.mock import Options
 from specdouble.http.mock import create_mock_app
 from specdouble.state.base import Store
-from tests.stateful.conftest import open_store
+from tests.stateful.conftest import forgetting_fails, open_store, recording_machine
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
@@ -66,23 +66,14 @@ def _machine(store: Store) -> Any:
     schema = schemathesis.openapi.from_dict(_document(), config=config)
     app = create_mock_app([SPEC], Options(), stateful=True, store=store)
     schema.app = app
-    base = schema.as_state_machine()
     calls: list[tuple[str, int]] = []
-
-    class Machine(base):  # type: ignore[misc, valid-type]
-        def setup(self) -> None:
-            # Each scenario starts from an empty mock, as an admin reset would leave it:
-            # a record left by an earlier scenario (a client-chosen id answered 409 the
-            # second time) would make Hypothesis's replays of a scenario differ.
-            store.drop_tenant(app.stateful.tenant)
-
-        def validate_response(self, response: Any, case: Any,
-                              additional_checks: Any = None, **kwargs: Any) -> None:
-            calls.append((f"{case.method} {case.operation.path}", response.status_code))
-            case.validate_response(response, checks=CHECKS, recorder=self.recorder,
-                                   transport_kwargs=kwargs or None)
-
-    return Machine, calls, app
+    assert app.stateful is not None
+    tenant = app.stateful.tenant
+    # Each scenario starts from an empty mock, as an admin reset would leave it: a
+    # record left by an earlier scenario (a client-chosen id answered 409 the second
+    # time) would make Hypothesis's replays of a scenario differ.
+    machine = recording_machine(schema, CHECKS, calls, lambda: store.drop_tenant(tenant))
+    return machine, calls, app
 
 
 SETTINGS = hypothesis.settings(
@@ -138,17 +129,7 @@ def test_an_upsert_answers_201_when_it_creates_and_204_when_it_updates(backend: 
             store.close()
 
 
-def test_the_run_has_teeth(monkeypatch: Any) -> None:
+def test_the_run_has_teeth(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mock that forgets the assignments it created fails the run."""
-    from schemathesis.core.failures import FailureGroup
-
-    from specdouble.engine.stateful import Stateful
-
-    def forgetful(self: Stateful, tx: Any, checked: Any, collection: Any) -> Any:
-        return self._missing(checked, collection.path, "any")
-
-    monkeypatch.setattr(Stateful, "_read", forgetful)
-    machine, _, _ = _machine(open_store("memory"))
-    with pytest.raises(FailureGroup) as failed:
-        run_state_machine_as_test(machine, settings=SETTINGS)
-    assert "Created resource not found" in str(failed.value)
+    assert "Created resource not found" in forgetting_fails(
+        monkeypatch, lambda: _machine(open_store("memory"))[0], SETTINGS)
