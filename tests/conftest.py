@@ -116,6 +116,49 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def kept_apps(backend: str) -> dict[tuple[Any, ...], AsyncApp]:
+    """Apps built with some settings changed, one per distinct change (and backend), kept
+    for the session: see ``shared_client``."""
+    return {}
+
+
+@pytest.fixture
+def shared_client(backend: str, pytestconfig: pytest.Config,
+                  kept_apps: dict[tuple[Any, ...], AsyncApp]
+                  ) -> Iterator[Callable[..., TestClient]]:
+    """Like ``make_client``, on an app kept for the session and put back into its starting
+    state (as ``app`` is) when handed out: for tests that need other settings, not a new app.
+
+    A test about what building an app does (its seed, its start) uses ``make_client``;
+    so does one that needs two apps with the same settings.
+    """
+    opened: list[TestClient] = []
+
+    def build(**changes: Any) -> TestClient:
+        changes = {**engine_settings(pytestconfig), **changes}
+        key = tuple(sorted(changes.items()))
+        assert all(c.app is not kept_apps.get(key) for c in opened), \
+            "one shared client per settings in a test (make_client builds a second app)"
+        kept = kept_apps.get(key)
+        if kept is None:
+            kept = kept_apps[key] = create_app(backend_settings(backend, **changes))
+        restart(kept.runtime)  # type: ignore[attr-defined]
+        front = kept.middleware
+        if hasattr(front, "differences"):  # differential mode: nothing compared yet
+            front.differences.clear()
+            front.compared = 0
+        test_client = CheckingClient(kept)
+        test_client.__enter__()
+        opened.append(test_client)
+        return test_client
+
+    yield build
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+        assert_no_differences(test_client.app)
+
+
 @pytest.fixture
 def make_client(backend: str, pytestconfig: pytest.Config) -> Iterator[Callable[..., TestClient]]:
     """A client on an app built with some settings changed: make_client(seed=7)."""
