@@ -51,6 +51,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="test apps serve each request both ways; a difference fails the test")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that start real server processes (``live``) run first: they are the
+    longest, and started last they would keep one worker busy while the other idles.
+
+    Under pytest-xdist (``--dist loadgroup``) the tests of a module marked with an
+    ``xdist_group`` run on one worker, so its module-scoped server is started once.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("live") is None)  # stable
+
+
 def engine_settings(config: pytest.Config) -> dict[str, Any]:
     return {"engine": config.getoption("--engine"),
             "differential": bool(config.getoption("--differential"))}
