@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import urllib.parse
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +18,7 @@ from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from specdouble.http.app import create_app  # noqa: E402
+from specdouble.spec.conformance import ResponseChecker  # noqa: E402
 from specdouble.world.runtime import Runtime  # noqa: E402
 from specdouble.world.tenants import restart  # noqa: E402
 from tests.redisserver import (  # noqa: E402, F401  (the real redis-server fixtures)
@@ -95,12 +99,44 @@ def runtime(app: AsyncApp) -> Runtime:
     return app.runtime  # type: ignore[attr-defined]
 
 
+# Response checkers by the specs they check. A runtime builds its own on first use
+# (openapi-core reads each spec again: most of a second per app under coverage); the many
+# test apps that serve the same specs share the first one's.
+_CHECKERS: dict[bytes, ResponseChecker] = {}
+_CHECKER_OF: dict[int, tuple[weakref.ref[Runtime], ResponseChecker]] = {}
+
+
+def checker(runtime: Runtime) -> ResponseChecker:
+    """The response checker for ``runtime``'s specs (shared by runtimes with equal specs)."""
+    kept = _CHECKER_OF.get(id(runtime))
+    if kept is None or kept[0]() is not runtime:
+        key = hashlib.sha256(pickle.dumps(runtime.specs)).digest()
+        shared = _CHECKERS.setdefault(key, runtime.checker)
+        kept = _CHECKER_OF[id(runtime)] = (weakref.ref(runtime), shared)
+    return kept[1]
+
+
+# Verdicts by what they depend on: the specs (their checker), method, path, status, headers
+# and body. About half the answers the suite checks are byte for byte ones checked before
+# (the same reads on both backends, the same refusals); checking one costs more than the
+# request did.
+_VERDICTS: dict[tuple[Any, ...], list[str] | None] = {}
+
+
 def violations(app: Any, response: Any) -> list[str] | None:
     """What ``response`` breaks of its spec; None when it is no documented operation's."""
     raw_path = response.request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-    return app.runtime.checker.check(response.request.method,
-                                     urllib.parse.unquote(raw_path), response.status_code,
-                                     response.headers, response.content)
+    path = urllib.parse.unquote(raw_path)
+    spec_checker = checker(app.runtime)
+    key = (id(spec_checker), response.request.method, path, response.status_code,
+           tuple(sorted(response.headers.multi_items())),
+           hashlib.sha256(response.content).digest())
+    if key not in _VERDICTS:
+        _VERDICTS[key] = spec_checker.check(response.request.method, path,
+                                            response.status_code, response.headers,
+                                            response.content)
+    found = _VERDICTS[key]
+    return None if found is None else list(found)
 
 
 class CheckingClient(TestClient):
@@ -110,9 +146,11 @@ class CheckingClient(TestClient):
     its spec does not allow fails the test that received it.
     """
 
+    last_violations: list[str] | None = None  # of the last response: [] when it conforms
+
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
-        found = violations(self.app, response)
+        found = self.last_violations = violations(self.app, response)
         assert not found, (
             f"{method} {response.request.url.path} -> {response.status_code} "
             f"violates the spec: {found}"

@@ -20,7 +20,7 @@ from specdouble.data.generator import SchemaDataGenerator
 from specdouble.data.responses import documented_statuses
 from specdouble.spec.loader import OperationIndex, operations
 from tests.builtin import SPECS
-from tests.conftest import violations
+from tests.conftest import CheckingClient
 
 # The served specs, as an app holds them (no app is built to collect the cases).
 _OPERATIONS = OperationIndex(SPECS)
@@ -96,7 +96,7 @@ def build_request(name: str, method: str, path: str, operation: dict) -> dict[st
 
 @pytest.mark.parametrize(("name", "method", "path", "operation_id", "status"), _cases())
 def test_every_documented_status_can_be_forced(
-    client: TestClient, runtime, name: str, method: str, path: str, operation_id: str,
+    client: CheckingClient, runtime, name: str, method: str, path: str, operation_id: str,
     status: int,
 ) -> None:
     operation, _ = runtime.operation(operation_id)
@@ -106,7 +106,7 @@ def test_every_documented_status_can_be_forced(
     response = client.request(**request)
     assert response.status_code == status, response.text
     assert response.headers.get("preference-applied") == f"code={status}"
-    assert violations(client.app, response) == []  # checked, and conforming
+    assert client.last_violations == []  # checked, and conforming
     after = {t: runtime.store.export_tenant(t) for t in runtime.store.tenants()}
     assert after == before
 
@@ -161,7 +161,7 @@ def test_dynamic_bodies_valid_over_many_seeds(make_client) -> None:
         c = make_client(seed=seed)
         r = c.get(f"{PP}/events", headers={**AUTH, "Prefer": "dynamic=true"})
         assert r.status_code == 200
-        assert violations(c.app, r) == []
+        assert c.last_violations == []  # checked, and conforming
         bodies.add(r.content)
     assert len(bodies) > 1
 
