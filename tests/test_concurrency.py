@@ -30,7 +30,8 @@ from tests.liveserver import (
 )
 from tests.redisserver import RedisServer, redis_binary
 
-pytestmark = pytest.mark.live
+# one process runs them all: the module-scoped server starts once (--dist loadgroup)
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("concurrency")]
 
 ACME = {"Authorization": "Bearer acme-all"}
 EVENT_HEADERS = {**ACME, "saas-token": "text"}

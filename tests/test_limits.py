@@ -12,7 +12,8 @@ import pytest
 from specdouble.support.settings import Settings
 from tests.liveserver import Live, live_server
 
-pytestmark = pytest.mark.live
+# one process runs them all: the module-scoped server starts once (--dist loadgroup)
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("limits")]
 
 GUARD = 20.0  # a socket timeout far above the server's read timeout: only a hang hits it
 

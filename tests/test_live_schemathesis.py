@@ -32,7 +32,8 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.live
+# one process runs them all: the module-scoped server starts once (--dist loadgroup)
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("live-schemathesis")]
 
 BIN = Path(sys.executable).parent
 EXAMPLES = int(os.environ.get("SPECDOUBLE_LIVE_EXAMPLES", "5"))

@@ -3,7 +3,9 @@
 One module per spec in this package, one helper for all of them: the served
 spec of a fresh app, every check enabled, positive and negative data (and
 the stateful run where a spec carries links), deterministic and bounded for
-CI. ``SPECDOUBLE_FUZZ_EXAMPLES=500 pytest tests/contract`` searches deeper.
+CI. Each run has a ``_long`` twin marked ``fuzz`` that searches deeper
+(``FUZZ_EXAMPLES``): ``pytest -m fuzz tests/contract`` runs those, and
+``SPECDOUBLE_FUZZ_EXAMPLES=500 pytest -m fuzz tests/contract`` deeper still.
 ``test_teeth.py`` proves a broken handler fails it; ``test_every_spec_is_covered.py``
 that no served spec is left out.
 """
@@ -23,7 +25,9 @@ from specdouble.http.app import create_app
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
-CI_EXAMPLES = int(os.environ.get("SPECDOUBLE_FUZZ_EXAMPLES", "25"))
+# Examples per operation: bounded in the normal run; the ``fuzz`` twins use FUZZ_EXAMPLES.
+CI_EXAMPLES = 10
+FUZZ_EXAMPLES = int(os.environ.get("SPECDOUBLE_FUZZ_EXAMPLES", "100"))
 
 
 def all_checks() -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import schemathesis
 
-from tests.contract import all_checks, load_schema
+from tests.contract import FUZZ_EXAMPLES, all_checks, load_schema
 
 # Schema-valid requests the admin API refuses by its rules (described in the spec):
 # an unknown tenant or rule is 404; a state import is also checked against the
@@ -34,9 +34,17 @@ def admin_schema() -> Any:
     return load_schema("admin", operations=RULE_REFUSALS)
 
 
-admin = schemathesis.pytest.from_fixture("admin_schema")
+@pytest.fixture(scope="module")
+def admin_schema_long() -> Any:
+    return load_schema("admin", operations=RULE_REFUSALS, max_examples=FUZZ_EXAMPLES)
 
 
-@admin.parametrize()
+@schemathesis.pytest.from_fixture("admin_schema").parametrize()
 def test_admin_conforms(case) -> None:
+    case.call_and_validate(checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("admin_schema_long").parametrize()
+def test_admin_conforms_long(case) -> None:
     case.call_and_validate(checks=all_checks())

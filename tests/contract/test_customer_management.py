@@ -21,7 +21,7 @@ from schemathesis.core.parameters import ParameterLocation
 from specdouble.http.app import create_app
 from specdouble.support.settings import Settings
 from specdouble.world.tenants import reseed
-from tests.contract import all_checks, load_schema
+from tests.contract import CI_EXAMPLES, FUZZ_EXAMPLES, all_checks, load_schema
 from tests.redisserver import RedisServer
 
 FIELDS = st.sampled_from(
@@ -66,11 +66,20 @@ def cm_schema() -> Any:
                        parameters={"path.tenant": "acme"})
 
 
-cm = schemathesis.pytest.from_fixture("cm_schema")
+@pytest.fixture(scope="module")
+def cm_schema_long() -> Any:
+    return load_schema("emporix-customer-management", headers=HEADERS,
+                       parameters={"path.tenant": "acme"}, max_examples=FUZZ_EXAMPLES)
 
 
-@cm.parametrize()
+@schemathesis.pytest.from_fixture("cm_schema").parametrize()
 def test_customer_management_conforms(case) -> None:
+    case.call_and_validate(checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("cm_schema_long").parametrize()
+def test_customer_management_conforms_long(case) -> None:
     case.call_and_validate(checks=all_checks())
 
 
@@ -123,10 +132,10 @@ def machine_for(app: Any) -> type:
     return ContactAssignmentMachine
 
 
-def run_links(app: Any) -> None:
+def run_links(app: Any, max_examples: int = CI_EXAMPLES) -> None:
     machine_for(app).run(
         settings=settings(
-            max_examples=25,
+            max_examples=max_examples,
             stateful_step_count=6,
             deadline=None,
             derandomize=True,
@@ -137,6 +146,11 @@ def run_links(app: Any) -> None:
 
 def test_customer_management_stateful_links() -> None:
     run_links(create_app())
+
+
+@pytest.mark.fuzz
+def test_customer_management_stateful_links_long() -> None:
+    run_links(create_app(), FUZZ_EXAMPLES)
 
 
 def test_customer_management_stateful_links_on_redis(redis_server: RedisServer) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import schemathesis
 
-from tests.contract import all_checks, load_schema
+from tests.contract import CI_EXAMPLES, FUZZ_EXAMPLES, all_checks, load_schema
 
 # Schema-valid requests these operations refuse by documented business rules, so
 # valid data may also be answered with these statuses (see docs/spec-notes.md):
@@ -20,39 +20,65 @@ RULE_REFUSALS = [
     for op in ("createEvent", "addAssignee", "createRecalculation")
 ]
 
-@pytest.fixture(scope="module")
-def pickpack_schema() -> Any:
+def pickpack(max_examples: int = CI_EXAMPLES) -> Any:
     return load_schema(
         "emporix-pick-pack",
         headers={"Authorization": "Bearer acme-all", "saas-token": "text"},
         parameters={"path.tenant": "acme"},
         operations=RULE_REFUSALS,
+        max_examples=max_examples,
     )
 
 
-pickpack = schemathesis.pytest.from_fixture("pickpack_schema")
+@pytest.fixture(scope="module")
+def pickpack_schema() -> Any:
+    return pickpack()
 
 
-@pickpack.parametrize()
+@pytest.fixture(scope="module")
+def pickpack_schema_long() -> Any:
+    return pickpack(FUZZ_EXAMPLES)
+
+
+@schemathesis.pytest.from_fixture("pickpack_schema").parametrize()
 def test_pickpack_conforms(case) -> None:
+    case.call_and_validate(checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("pickpack_schema_long").parametrize()
+def test_pickpack_conforms_long(case) -> None:
     case.call_and_validate(checks=all_checks())
 
 
 # issueToken: the form may omit client_id/client_secret (they can come by HTTP Basic), so a
 # schema-valid form without them and without Basic is refused 400 invalid_request.
-@pytest.fixture(scope="module")
-def oauth_schema() -> Any:
+def oauth(max_examples: int = CI_EXAMPLES) -> Any:
     return load_schema(
         "emporix-oauth",
         operations=[{"include-operation-id": "issueToken",
                      "checks": {"positive_data_acceptance": {
                          "expected-statuses": ["2xx", "400", "401", "403"]}}}],
+        max_examples=max_examples,
     )
 
 
-oauth = schemathesis.pytest.from_fixture("oauth_schema")
+@pytest.fixture(scope="module")
+def oauth_schema() -> Any:
+    return oauth()
 
 
-@oauth.parametrize()
+@pytest.fixture(scope="module")
+def oauth_schema_long() -> Any:
+    return oauth(FUZZ_EXAMPLES)
+
+
+@schemathesis.pytest.from_fixture("oauth_schema").parametrize()
 def test_emporix_oauth_conforms(case) -> None:
+    case.call_and_validate(checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("oauth_schema_long").parametrize()
+def test_emporix_oauth_conforms_long(case) -> None:
     case.call_and_validate(checks=all_checks())

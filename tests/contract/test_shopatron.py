@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import schemathesis
 
-from tests.contract import all_checks, load_schema
+from tests.contract import FUZZ_EXAMPLES, all_checks, load_schema
 
 # Schema-valid requests that the Assign Order rules refuse (docs/spec-notes.md,
 # "Shopatron Assign Order"): the per-option rules OpenAPI 3.0 cannot express
@@ -30,11 +30,19 @@ def order_schema() -> Any:
     return load_schema("shopatron-order", operations=RULE_REFUSALS)
 
 
-order = schemathesis.pytest.from_fixture("order_schema")
+@pytest.fixture(scope="module")
+def order_schema_long() -> Any:
+    return load_schema("shopatron-order", operations=RULE_REFUSALS, max_examples=FUZZ_EXAMPLES)
 
 
-@order.parametrize()
+@schemathesis.pytest.from_fixture("order_schema").parametrize()
 def test_shopatron_order_conforms(case) -> None:
+    case.call_and_validate(headers=BEARER, checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("order_schema_long").parametrize()
+def test_shopatron_order_conforms_long(case) -> None:
     case.call_and_validate(headers=BEARER, checks=all_checks())
 
 
@@ -43,9 +51,17 @@ def oauth_schema() -> Any:
     return load_schema("shopatron-oauth")
 
 
-oauth = schemathesis.pytest.from_fixture("oauth_schema")
+@pytest.fixture(scope="module")
+def oauth_schema_long() -> Any:
+    return load_schema("shopatron-oauth", max_examples=FUZZ_EXAMPLES)
 
 
-@oauth.parametrize()
+@schemathesis.pytest.from_fixture("oauth_schema").parametrize()
 def test_shopatron_oauth_conforms(case) -> None:
+    case.call_and_validate(headers=BASIC, checks=all_checks())
+
+
+@pytest.mark.fuzz
+@schemathesis.pytest.from_fixture("oauth_schema_long").parametrize()
+def test_shopatron_oauth_conforms_long(case) -> None:
     case.call_and_validate(headers=BASIC, checks=all_checks())

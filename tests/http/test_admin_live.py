@@ -25,7 +25,8 @@ import uvicorn
 from specdouble.http.app import create_app
 from specdouble.support.settings import Settings
 
-pytestmark = pytest.mark.live
+# one process runs them all: the module-scoped server starts once (--dist loadgroup)
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("admin-live")]
 
 ACME = {"Authorization": "Bearer acme-all"}
 EVENTS = "/pick-pack/acme/events"

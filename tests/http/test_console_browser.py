@@ -24,7 +24,8 @@ import pytest
 from specdouble.support.settings import Settings
 from tests.liveserver import live_server
 
-pytestmark = [pytest.mark.live, pytest.mark.browser]
+# one process runs them all: the browser and server start once (--dist loadgroup)
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("console-browser")]
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

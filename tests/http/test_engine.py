@@ -58,8 +58,9 @@ def _send(client: Any, method: str, url: str, headers: dict[str, str], body: Any
 def test_the_compiled_path_is_in_front_by_default() -> None:
     app = create_app(Settings())
     assert isinstance(app.middleware, Pipeline)
-    assert create_app(Settings(engine="connexion")).middleware is not app.middleware
-    assert not isinstance(create_app(Settings(engine="connexion")).middleware, Pipeline)
+    on_connexion = create_app(Settings(engine="connexion"))
+    assert on_connexion.middleware is not app.middleware
+    assert not isinstance(on_connexion.middleware, Pipeline)
 
 
 def test_with_response_checks_every_request_goes_through_connexion() -> None:
@@ -67,9 +68,9 @@ def test_with_response_checks_every_request_goes_through_connexion() -> None:
 
 
 @pytest.mark.parametrize(("method", "url", "headers", "body"), REQUESTS)
-def test_both_paths_answer_alike(make_client: Any, method: str, url: str,
+def test_both_paths_answer_alike(shared_client: Any, method: str, url: str,
                                  headers: dict[str, str], body: Any) -> None:
-    client = make_client(differential=True)
+    client = shared_client(differential=True)
     front = client.app.middleware
     if not isinstance(front, DifferentialFront):
         pytest.skip("the compiled path is off on this backend")
@@ -87,9 +88,9 @@ def test_both_paths_answer_alike(make_client: Any, method: str, url: str,
     ("GET", "/__admin/health", {}),
     ("GET", "/", {}),
 ])
-def test_what_the_plan_does_not_serve_goes_to_connexion(make_client: Any, method: str, url: str,
+def test_what_the_plan_does_not_serve_goes_to_connexion(shared_client: Any, method: str, url: str,
                                                         headers: dict[str, str]) -> None:
-    client = make_client(differential=True)
+    client = shared_client(differential=True)
     front = client.app.middleware
     if not isinstance(front, DifferentialFront):
         pytest.skip("the compiled path is off on this backend")
@@ -97,10 +98,10 @@ def test_what_the_plan_does_not_serve_goes_to_connexion(make_client: Any, method
     assert front.compared == 0
 
 
-def test_the_journal_entry_is_the_same_on_both_paths(make_client: Any) -> None:
+def test_the_journal_entry_is_the_same_on_both_paths(shared_client: Any) -> None:
     entries = []
     for engine in ("compiled", "connexion"):
-        client = make_client(engine=engine)
+        client = shared_client(engine=engine)
         client.post("/pick-pack/acme/events", headers=ACME_ALL | SAAS,
                     json={"eventId": 5, "pickedAmount": 1})
         client.get("/pick-pack/acme/events?pageSize=1", headers=ACME_ALL)
@@ -148,10 +149,10 @@ def _send_faulted(client: Any, rule: dict[str, Any], method: str, url: str,
 
 
 @pytest.mark.parametrize(("rule", "method", "url", "headers", "body"), FAULTS)
-def test_fault_rules_answer_alike_on_both_paths(make_client: Any, rule: dict[str, Any],
+def test_fault_rules_answer_alike_on_both_paths(shared_client: Any, rule: dict[str, Any],
                                                method: str, url: str, headers: dict[str, str],
                                                body: Any) -> None:
-    client = make_client(differential=True)
+    client = shared_client(differential=True)
     front = client.app.middleware
     if not isinstance(front, DifferentialFront):
         pytest.skip("the compiled path is off on this backend")
@@ -162,8 +163,8 @@ def test_fault_rules_answer_alike_on_both_paths(make_client: Any, rule: dict[str
 
 
 def test_a_fault_with_times_is_used_up_once_per_request_in_differential_mode(
-        make_client: Any) -> None:
-    client = make_client(differential=True)
+        shared_client: Any) -> None:
+    client = shared_client(differential=True)
     if not isinstance(client.app.middleware, DifferentialFront):
         pytest.skip("the compiled path is off on this backend")
     _add_fault(client, {"operationId": "listEvents", "status": 500, "times": 2})
@@ -176,11 +177,11 @@ def test_a_fault_with_times_is_used_up_once_per_request_in_differential_mode(
 
 @pytest.mark.parametrize(("rule", "method", "url", "headers", "body"), FAULTS)
 def test_a_faulted_request_is_journaled_alike_on_both_paths(
-        make_client: Any, rule: dict[str, Any], method: str, url: str,
+        shared_client: Any, rule: dict[str, Any], method: str, url: str,
         headers: dict[str, str], body: Any) -> None:
     entries = []
     for engine in ("compiled", "connexion"):
-        client = make_client(engine=engine)
+        client = shared_client(engine=engine)
         _add_fault(client, rule)
         first = _send_faulted(client, rule, method, url, headers, body)
         listed = client.get("/__admin/requests").json()

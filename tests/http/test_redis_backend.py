@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from connexion import AsyncApp
 from starlette.testclient import TestClient
 
 from specdouble.cli import main
@@ -15,6 +16,7 @@ from specdouble.state.redis import RedisStore
 from specdouble.state.redis_server_state import RedisServerState
 from specdouble.support.settings import Settings
 from specdouble.world import tenants
+from specdouble.world.tenants import restart
 from tests.conftest import ACME_ALL, CheckingClient
 from tests.redisserver import (
     RedisServer,
@@ -38,12 +40,19 @@ def open_order(client: TestClient, tenant: str = "acme") -> tuple[str, str]:
     return order["orderId"], order["entries"][0]["productId"]
 
 
+@pytest.fixture(scope="module")
+def memory_app() -> AsyncApp:
+    """The app on memory the Redis worlds are compared with (it only answers reads)."""
+    return create_app(Settings())
+
+
 @pytest.fixture
-def clients(redis_server: RedisServer) -> Iterator[list[TestClient]]:
+def clients(redis_server: RedisServer, memory_app: AsyncApp) -> Iterator[list[TestClient]]:
     """Two apps (two 'workers') on one Redis and prefix, plus one on memory."""
     settings = Settings(state_url=redis_server.url, state_prefix=f"http-{uuid.uuid4().hex[:8]}")
+    restart(memory_app.runtime)  # type: ignore[attr-defined]
     opened = [CheckingClient(app) for app in
-              (create_app(settings), create_app(settings), create_app(Settings()))]
+              (create_app(settings), create_app(settings), memory_app)]
     for client in opened:
         client.__enter__()
     yield opened

@@ -39,12 +39,15 @@ CHECKER.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
 CHECKER.checkers.update({k: oas30_format_checker.checkers[k] for k in OAS_FORMATS})
 
 SEEDS = st.integers(min_value=0, max_value=2**63)
+# Seeds per schema: bounded in the normal run; the ``_long`` twins of the tests below
+# (marked ``fuzz``, run with ``pytest -m fuzz``) try many more.
 PROPERTY = settings(
-    max_examples=30,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+PROPERTY_LONG = settings(PROPERTY, max_examples=100)
 
 
 def errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], mode: str) -> list[str]:
@@ -72,6 +75,12 @@ def test_corpus_is_not_empty() -> None:
     assert len(CORPUS_CASES) > 80
 
 
+def check_generated(root: Mapping[str, Any], schema: Mapping[str, Any], mode: str,
+                    seed: int) -> None:
+    value = SchemaDataGenerator(seed).generate(schema, root, mode=mode)  # type: ignore[arg-type]
+    assert errors(value, schema, root, mode) == []
+
+
 @pytest.mark.parametrize(("root", "schema"), CORPUS_CASES)
 @pytest.mark.parametrize("mode", ["response", "request"])
 @PROPERTY
@@ -79,8 +88,18 @@ def test_corpus_is_not_empty() -> None:
 def test_corpus_values_validate(
     root: Mapping[str, Any], schema: Mapping[str, Any], mode: str, seed: int
 ) -> None:
-    value = SchemaDataGenerator(seed).generate(schema, root, mode=mode)  # type: ignore[arg-type]
-    assert errors(value, schema, root, mode) == []
+    check_generated(root, schema, mode, seed)
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("root", "schema"), CORPUS_CASES)
+@pytest.mark.parametrize("mode", ["response", "request"])
+@PROPERTY_LONG
+@given(seed=SEEDS)
+def test_corpus_values_validate_long(
+    root: Mapping[str, Any], schema: Mapping[str, Any], mode: str, seed: int
+) -> None:
+    check_generated(root, schema, mode, seed)
 
 
 # -- specs/*.yaml --------------------------------------------------------------
@@ -180,17 +199,28 @@ def _spec_cases() -> list[Any]:
 SPEC_CASES = _spec_cases()
 
 
+SPEC_PROPERTY = settings(PROPERTY, max_examples=5)
+
+
 @pytest.mark.skipif(not SPEC_CASES, reason="no specs/*.yaml yet")
 @pytest.mark.parametrize(("root", "schema", "mode"), SPEC_CASES or [pytest.param(None, None, None)])
-@settings(
-    max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+@SPEC_PROPERTY
 @given(seed=SEEDS)
 def test_spec_schema_values_validate(
     root: Mapping[str, Any], schema: Mapping[str, Any], mode: str, seed: int
 ) -> None:
-    value = SchemaDataGenerator(seed).generate(schema, root, mode=mode)  # type: ignore[arg-type]
-    assert errors(value, schema, root, mode) == []
+    check_generated(root, schema, mode, seed)
+
+
+@pytest.mark.fuzz
+@pytest.mark.skipif(not SPEC_CASES, reason="no specs/*.yaml yet")
+@pytest.mark.parametrize(("root", "schema", "mode"), SPEC_CASES or [pytest.param(None, None, None)])
+@settings(SPEC_PROPERTY, max_examples=50)
+@given(seed=SEEDS)
+def test_spec_schema_values_validate_long(
+    root: Mapping[str, Any], schema: Mapping[str, Any], mode: str, seed: int
+) -> None:
+    check_generated(root, schema, mode, seed)
 
 
 # -- schemas drawn by hypothesis -----------------------------------------------------
@@ -271,8 +301,17 @@ def object_schemas(leaves: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrate
 ANY_SCHEMA = object_schemas(string_schemas() | numeric_schemas() | st.just({"type": "boolean"}))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DRAWN = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@DRAWN
 @given(schema=ANY_SCHEMA, seed=SEEDS)
 def test_drawn_schemas_validate(schema: dict[str, Any], seed: int) -> None:
-    value = SchemaDataGenerator(seed).generate(schema)
-    assert errors(value, schema, schema, "response") == []
+    check_generated(schema, schema, "response", seed)
+
+
+@pytest.mark.fuzz
+@settings(DRAWN, max_examples=1000)
+@given(schema=ANY_SCHEMA, seed=SEEDS)
+def test_drawn_schemas_validate_long(schema: dict[str, Any], seed: int) -> None:
+    check_generated(schema, schema, "response", seed)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,10 +100,26 @@ def seeded() -> Any:
                             fixtures=FIXTURES))
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+# Sequences tried: bounded in the normal run; the ``_long`` twin (marked ``fuzz``, run with
+# ``pytest -m fuzz``) tries many more.
+SEQUENCES = settings(max_examples=50, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.too_slow])
+
+
+@SEQUENCES
 @given(REQUESTS)
 def test_any_request_sequence_keeps_the_order_consistent(requests: list[dict]) -> None:
+    check_sequence(requests)
+
+
+@pytest.mark.fuzz
+@settings(SEQUENCES, max_examples=2000)
+@given(REQUESTS)
+def test_any_request_sequence_keeps_the_order_consistent_long(requests: list[dict]) -> None:
+    check_sequence(requests)
+
+
+def check_sequence(requests: list[dict]) -> None:
     store = MemoryStore()
     store.load_tenant("acme", copy.deepcopy(seeded()))
     for body in requests:
