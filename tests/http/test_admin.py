@@ -143,8 +143,8 @@ def test_journal_is_a_bounded_ring(make_client: Any) -> None:
     assert [e["query"] for e in body["requests"]] == ["pageSize=6", "pageSize=5", "pageSize=4"]
 
 
-def test_journal_cuts_bodies(make_client: Any) -> None:
-    small = make_client(journal_body_limit=16)
+def test_journal_cuts_bodies(shared_client: Any) -> None:
+    small = shared_client(journal_body_limit=16)
     small.get(f"{PP}/events", headers=ACME_ALL)
     (entry,) = small.get("/__admin/requests").json()["requests"]
     assert len(entry["response"]["body"]) == 16
@@ -563,8 +563,8 @@ def test_journal_records_the_body_of_a_header_validation_failure(client: TestCli
     assert '"eventId":"e1"' in entry["request"]["body"].replace(" ", "")
 
 
-def test_journal_of_a_refused_body_keeps_the_cap_and_the_full_size(make_client: Any) -> None:
-    small = make_client(journal_body_limit=16)
+def test_journal_of_a_refused_body_keeps_the_cap_and_the_full_size(shared_client: Any) -> None:
+    small = shared_client(journal_body_limit=16)
     padded = {**ASSIGNEE, "pad": "x" * 200}
     response = small.post(f"{PP}/orders/123/assignees", json=padded)  # no token: 401
     assert response.status_code == 401

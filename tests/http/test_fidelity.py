@@ -87,9 +87,9 @@ def test_shopatron_ids_and_quantities_written_as_floats(client: TestClient) -> N
 
 # --- item 4: AUTOMATIC recalculation while a job runs ---------------------------------------
 
-def test_automatic_recalculation_skips_orders_a_running_job_covers(make_client) -> None:
+def test_automatic_recalculation_skips_orders_a_running_job_covers(shared_client) -> None:
     """The client named no order: nothing to refuse; the busy order stays due."""
-    slow = make_client(job_delay=600)
+    slow = shared_client(job_delay=600)
     assert slow.post(f"{PP}/events", json=event("busy-1"), headers=EVENT_HEADERS).status_code == 200
     first = slow.post(f"{PP}/jobs/recalculations", json={"jobType": "AUTOMATIC"},
                       headers=ACME_ALL).json()["jobId"]

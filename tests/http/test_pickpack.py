@@ -236,8 +236,8 @@ def test_unknown_job_is_404_and_bad_job_type_400(client: TestClient) -> None:
     assert r.status_code == 400 and "body.jobType" in r.json()["detailInfo"]
 
 
-def test_job_delay_keeps_job_in_progress(make_client) -> None:
-    slow = make_client(job_delay=600)
+def test_job_delay_keeps_job_in_progress(shared_client) -> None:
+    slow = shared_client(job_delay=600)
     job_id = slow.post(f"{PP}/jobs/recalculations", json={"jobType": "MANUAL",
                                                            "orderIds": ["123"]},
                        headers=ACME_ALL).json()["jobId"]
