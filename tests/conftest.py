@@ -202,15 +202,10 @@ def shared_client(backend: str, pytestconfig: pytest.Config,
         if hasattr(front, "differences"):  # differential mode: nothing compared yet
             front.differences.clear()
             front.compared = 0
-        test_client = CheckingClient(kept)
-        test_client.__enter__()
-        opened.append(test_client)
-        return test_client
+        return _opened(kept, opened)
 
     yield build
-    for test_client in opened:
-        test_client.__exit__(None, None, None)
-        assert_no_differences(test_client.app)
+    _close(opened)
 
 
 @pytest.fixture
@@ -220,12 +215,22 @@ def make_client(backend: str, pytestconfig: pytest.Config) -> Iterator[Callable[
 
     def build(**changes: Any) -> TestClient:
         changes = {**engine_settings(pytestconfig), **changes}
-        test_client = CheckingClient(create_app(backend_settings(backend, **changes)))
-        test_client.__enter__()
-        opened.append(test_client)
-        return test_client
+        return _opened(create_app(backend_settings(backend, **changes)), opened)
 
     yield build
+    _close(opened)
+
+
+def _opened(app: Any, opened: list[TestClient]) -> TestClient:
+    """A started checking client on ``app``, noted in ``opened`` to be closed after the test."""
+    test_client = CheckingClient(app)
+    test_client.__enter__()
+    opened.append(test_client)
+    return test_client
+
+
+def _close(opened: list[TestClient]) -> None:
+    """Close the clients a test opened; a differential app must have seen no difference."""
     for test_client in opened:
         test_client.__exit__(None, None, None)
         assert_no_differences(test_client.app)
