@@ -23,7 +23,9 @@ os.environ.setdefault("SPECDOUBLE_CACHE_DIR",
 from connexion import AsyncApp  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
+from specdouble.cli import spec_cache_dir  # noqa: E402
 from specdouble.http.app import create_app  # noqa: E402
+from specdouble.spec import loader  # noqa: E402
 from specdouble.spec.conformance import ResponseChecker  # noqa: E402
 from specdouble.world.runtime import Runtime  # noqa: E402
 from specdouble.world.tenants import restart  # noqa: E402
@@ -34,6 +36,10 @@ from tests.redisserver import (  # noqa: E402, F401  (the real redis-server fixt
     redis_store,
     suite_backends,
 )
+
+# The test processes read the same cache: each would otherwise parse every spec with
+# prance again (seconds under coverage, at collection: tests/builtin.py loads them).
+loader.use_cache(spec_cache_dir(os.environ))
 
 ACME_ALL = {"Authorization": "Bearer acme-all"}
 ACME_VIEW = {"Authorization": "Bearer acme-view"}
