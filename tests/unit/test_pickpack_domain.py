@@ -270,6 +270,18 @@ def test_list_events_only_sees_own_tenant(store: MemoryStore) -> None:
     assert len(pp.list_events(store, "globex")) == 1
 
 
+def test_list_events_sees_each_write_between_reads(store: MemoryStore) -> None:
+    """The sorted timeline is kept between reads: a new event, earlier than all, shows."""
+    _with_events(store, ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"])
+    assert [e["eventId"] for e in pp.list_events(store, T)] == ["e0", "e1"]
+    assert [e["eventId"] for e in pp.list_events(store, T, None, 0, 1)] == ["e0"]
+    body = {**_event("late", pickedAmount=0), "timestamp": "2024-01-01T00:00:00Z"}
+    pp.create_event(store, T, body, "u", NOW)
+    assert [e["eventId"] for e in pp.list_events(store, T)] == ["late", "e0", "e1"]
+    after = datetime(2024, 1, 1, tzinfo=UTC)
+    assert [e["eventId"] for e in pp.list_events(store, T, after, 0, 1)] == ["e0"]
+
+
 # --- recalculations -------------------------------------------------------------------
 
 def test_manual_recalculation_finished_job_dedupes_orders(store: MemoryStore) -> None:

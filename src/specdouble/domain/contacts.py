@@ -27,6 +27,7 @@ from specdouble.query import (
     sort_records,
 )
 from specdouble.state.base import Record, Store, Transaction
+from specdouble.state.derived import DerivedCache
 from specdouble.support.clock import iso_millis
 from specdouble.support.jsonparse import as_integer
 from specdouble.support.problems import Problem, bad_request, conflict
@@ -129,40 +130,29 @@ def list_assignments(store: Store, tenant: str, params: ListParams) -> Page:
 
 @dataclass(frozen=True)
 class _Expanded:
-    """Every assignment expanded, in creation order, and the stored records it came from.
+    """Every assignment expanded, in creation order (shared references, read-only)."""
 
-    ``held`` keeps those records alive, so their ids in ``sources`` stay theirs.
-    """
-
-    sources: tuple[list[int], ...]
-    held: tuple[list[Record], ...]
     records: list[dict[str, Any]]
     # filtered and sorted lists by (q, sort, filters): the same few lists are asked again
     orders: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict)
 
 
-# Per tenant, the last expansion: reused while the store hands out the very same record
-# objects (a memory store replaces a record on every write, never changes one in place;
-# a shared store reads fresh objects, so it never matches). Read-only: pages are copies.
-_EXPANDED: dict[str, _Expanded] = {}
-_EXPANDED_TENANTS = 64
+# Per tenant, the last expansion, reused while the store hands out the same records.
+_EXPANDED: DerivedCache[_Expanded] = DerivedCache()
 _ORDERS_KEPT = 32
 
 
 def _expanded(tx: Transaction, tenant: str) -> _Expanded:
     """The tenant's assignments expanded (shared references), oldest first, then by id."""
+
+    def expand(held: tuple[list[Record], ...]) -> _Expanded:
+        expander = _Expander.preloaded(tx, held[1], held[2])
+        records = [expander.expand(stored, copy=False) for stored in held[0]]
+        records.sort(key=_creation_order)
+        return _Expanded(records)
+
     held = tuple(tx.view(name) for name in (ASSIGNMENTS, LEGAL_ENTITIES, CUSTOMERS))
-    sources = tuple(list(map(id, records)) for records in held)
-    cached = _EXPANDED.get(tenant)
-    if cached is not None and cached.sources == sources:
-        return cached
-    expander = _Expander.preloaded(tx, held[1], held[2])
-    records = [expander.expand(stored, copy=False) for stored in held[0]]
-    records.sort(key=_creation_order)
-    if len(_EXPANDED) >= _EXPANDED_TENANTS:
-        _EXPANDED.clear()
-    _EXPANDED[tenant] = expanded = _Expanded(sources, held, records)
-    return expanded
+    return _EXPANDED.get(tenant, held, expand)
 
 
 def _copied(record: dict[str, Any]) -> dict[str, Any]:

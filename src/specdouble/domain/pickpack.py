@@ -8,10 +8,13 @@ the vendor left open are recorded in ``docs/spec-notes.md`` (Pick-pack).
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from specdouble.state.base import Record, Store, Transaction
+from specdouble.state.derived import DerivedCache
 from specdouble.support.clock import iso_millis, parse_iso
 from specdouble.support.jsonparse import as_integer
 from specdouble.support.problems import NOT_FOUND, Problem, bad_request, conflict
@@ -156,13 +159,28 @@ def list_events(
             "Invalid page.", f"query.pageSize: {page_size} is not within 0..{MAX_PAGE_SIZE}"
         )
     with store.transaction(tenant) as tx:
-        events = tx.view(EVENTS)  # read-only: only the page is returned
-    timed = [(parse_iso(e["timestamp"]), i, e) for i, e in enumerate(events)]
-    if after is not None:
-        timed = [t for t in timed if t[0] > after]
-    timed.sort(key=lambda t: (t[0], t[1]))
-    start = page_number * page_size
-    return [e for _, _, e in timed[start:start + page_size]]
+        timeline = _TIMELINES.get(tenant, (tx.view(EVENTS),), _timeline)
+    first = 0 if after is None else bisect_right(timeline.moments, after)
+    start = first + page_number * page_size
+    return timeline.events[start:start + page_size]
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """A tenant's events oldest first (ties in arrival order), with their parsed times."""
+
+    moments: list[datetime]
+    events: list[Record]
+
+
+def _timeline(held: tuple[list[Record], ...]) -> _Timeline:
+    timed = sorted(((parse_iso(e["timestamp"]), i, e) for i, e in enumerate(held[0])),
+                   key=lambda t: (t[0], t[1]))
+    return _Timeline([t[0] for t in timed], [t[2] for t in timed])
+
+
+# Per tenant, the last timeline: parsed and sorted again only after a write.
+_TIMELINES: DerivedCache[_Timeline] = DerivedCache()
 
 
 # --- recalculation jobs ---------------------------------------------------------------
