@@ -118,6 +118,14 @@ def print_tables(meta: dict[str, object], summary: dict[str, dict[str, dict[str,
                   f"p99 {_fmt(r['p99'], '.2f')}x, req per CPU-s {_fmt(r['rps_per_cpu_s'], '.2f')}x")
 
 
+def print_ratios(title: str, ratio: dict[str, dict[str, float | None]]) -> None:
+    """One line per scenario: a ratio between two targets other than specdouble/prism."""
+    print(f"\nratio {title}:")
+    for scenario, r in ratio.items():
+        print(f"  {scenario:<12} req/s {_fmt(r['rps'], '.2f')}x, p99 {_fmt(r['p99'], '.2f')}x, "
+              f"req per CPU-s {_fmt(r['rps_per_cpu_s'], '.2f')}x")
+
+
 def print_startups(startups: list[dict[str, object]], sustained: dict[str, object]) -> None:
     print("\nstart-up to first answer (median over rounds), RSS idle after start:")
     keys = sorted({(str(s["target"]), str(s["launch"])) for s in startups})

@@ -25,7 +25,7 @@ from bench.scenarios import SCENARIOS, Scenario, by_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-TARGETS = ("specdouble", "prism", "starlette", "connexion")
+TARGETS = ("specdouble", "prism", "starlette", "connexion", "granian")
 QUIET_CORES = 0.25  # the machine counts as quiet below a quarter of a core busy
 
 
@@ -65,6 +65,12 @@ def launches(target: str, scenarios: list[Scenario], specs: Path, prism: Path | 
             out.append(Launch(target, f"mock {'--stateful ' * (mode == 'stateful')}{spec}",
                               argv, port, mine))
         return out
+    if target == "granian":  # the same app and arguments as `serve`, under granian
+        port = procs.free_port()
+        mine = [s for s in scenarios if not s.generated]
+        argv = [sys.executable, "-m", "bench.granian_app", "serve", "--host", procs.HOST,
+                "--port", str(port), "--specs", str(specs), "--log-level", "warning"]
+        return [Launch(target, "all specs, granian", argv, port, mine)] if mine else []
     if target in ("starlette", "connexion"):
         port = procs.free_port()
         mine = [s for s in scenarios if s.name == "read"]
@@ -218,7 +224,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "8 s sustained; explicit flags still win")
     p.add_argument("--targets", default="specdouble,prism",
                    help=f"comma-separated, from {', '.join(TARGETS)} (starlette, connexion: "
-                        "bare ceilings, read scenario only); default specdouble,prism")
+                        "bare ceilings, read scenario only; granian: specdouble's app "
+                        "under granian, built-in specs only); default specdouble,prism")
     p.add_argument("--scenarios", default="",
                    help="comma-separated subset of: " + ", ".join(s.name for s in SCENARIOS))
     p.add_argument("--rounds", type=int, help="rounds alternating the servers (default 3)")
@@ -335,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     report.print_startups(startups, sustained)
     document = {**meta, "summary": summary, "ratio_specdouble_over_prism": ratio,
                 "startups": startups, "sustained": sustained, "runs": runs}
+    if "granian" in targets:
+        document["ratio_granian_over_specdouble"] = servers = report.ratios(
+            summary, "granian", "specdouble")
+        report.print_ratios("granian/uvicorn (same app)", servers)
     if not args.no_save:
         path = args.results / f"{stamp}.json"
         report.write_json(path, document)

@@ -71,3 +71,20 @@ def test_workers_bench_runs_memory_and_redis_configs(tmp_path: Path,
     assert set(ratios) == configs
     assert all(ratios[name] is not None and ratios[name] > 0 for name in configs)
     assert ratios["memory-1"] == 1.0
+
+
+def test_granian_target_serves_the_same_app_with_the_same_arguments(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server choice (issue 14): granian gets exactly `serve`'s arguments, built-in specs only."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.run import launches
+    from bench.scenarios import SCENARIOS
+
+    specs = ROOT / "specs"
+    [ours] = [launch for launch in launches("specdouble", list(SCENARIOS), specs, None,
+                                            generated=ROOT) if not launch.label.startswith("mock")]
+    [granian] = launches("granian", list(SCENARIOS), specs, None)
+    assert granian.argv[1:3] == ["-m", "bench.granian_app"]
+    strip_port = [a for a in ours.argv[3:] if a != str(ours.port)]
+    assert strip_port == [a for a in granian.argv[3:] if a != str(granian.port)]
+    assert [s.name for s in granian.scenarios] == [s.name for s in SCENARIOS if not s.generated]
