@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -54,6 +55,22 @@ def test_a_client_stalling_in_its_body_gets_408_and_is_closed(live: Live) -> Non
                              b"Content-Type: application/x-www-form-urlencoded\r\n"
                              b"Content-Length: 100\r\n\r\ngrant_type=")
     assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_body_sent_slowly_but_steadily_is_read_to_the_end(live: Live) -> None:
+    """The timeout is between two parts: each part in time, the whole well over it."""
+    body = b"grant_type=client_credentials&client_id=x&client_secret=y"
+    with socket.create_connection(("127.0.0.1", live.port), timeout=GUARD) as sock:
+        sock.sendall(b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Connection: close\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        for start in range(0, len(body), 12):  # 5 parts, 0.3 s apart: 1.2 s in all
+            time.sleep(0.3)
+            sock.sendall(body[start:start + 12])
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert not answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert answer.startswith(b"HTTP/1.1 "), answer[:200]
 
 
 def test_a_connection_that_never_sends_is_closed(live: Live) -> None:

@@ -186,6 +186,18 @@ def test_serve_spec_serves_user_and_built_in_paths(beside: TestClient) -> None:
     assert ops == [None, None, "listPets", "listEvents", "GET /items", "listPets"]
 
 
+def test_serve_spec_index_lists_the_user_specs_beside_the_built_in_ones(
+        beside: TestClient) -> None:
+    services = beside.get("/").json()["services"]
+    users = {s["file"]: s for s in services if s["docs"] is None}
+    assert set(users) == {str(SPECS / "pets20.yaml"), str(SPECS / "shop-a.yaml")}
+    assert "/items" in users[str(SPECS / "shop-a.yaml")]["paths"]
+    assert "/pets" in users[str(SPECS / "pets20.yaml")]["paths"]
+    assert any(s["name"] == "pickpack" for s in services)  # the built-in ones stay
+    page = beside.get("/", headers={"Accept": "text/html"}).text
+    assert "none (user spec)" in page and "shop-a.yaml" in page
+
+
 def test_serve_spec_fault_rules_reach_user_operations(beside: TestClient) -> None:
     rule = {"operationId": "createPet", "status": 400, "times": 1}
     assert beside.post("/__admin/faults", json=rule).status_code == 201

@@ -29,6 +29,7 @@ _HTML = """<!DOCTYPE html>
 """
 _ROW = ('<tr><td>{title}</td><td><a href="{docs}">{docs}</a></td>'
         '<td><a href="{spec}">{spec}</a></td></tr>')
+_USER_ROW = '<tr><td>{title}</td><td class="muted">none (user spec)</td><td>{file}</td></tr>'
 
 
 def listing(runtime: Runtime) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def listing(runtime: Runtime) -> dict[str, Any]:
         "version": __version__,
         "seed": runtime.settings.seed,
         "tenants": runtime.store.tenants(),
-        "services": services,
+        "services": services + list(runtime.user_listing),
     }
 
 
@@ -81,9 +82,15 @@ def wants_html(accept: str | None) -> bool:
     return _quality(accept, "text/html") > _quality(accept, "application/json")
 
 
+def _row(service: dict[str, Any]) -> str:
+    if service["docs"] is None:  # a user spec (`serve --spec`): no Swagger UI of its own
+        return _USER_ROW.format(title=html.escape(service["title"]),
+                                file=html.escape(service["file"]))
+    return _ROW.format(**{k: html.escape(str(service[k])) for k in ("title", "docs", "spec")})
+
+
 def render_html(body: dict[str, Any], url: str) -> str:
-    rows = "".join(_ROW.format(**{k: html.escape(str(s[k])) for k in ("title", "docs", "spec")})
-                   for s in body["services"])
+    rows = "".join(_row(s) for s in body["services"])
     return _HTML.format(version=html.escape(body["version"]), rows=rows,
                         seed=html.escape(str(body["seed"])),
                         tenants=html.escape(", ".join(body["tenants"])), url=html.escape(url))

@@ -49,21 +49,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.read_timeout = read_timeout
         self._header_bytes = 0
         self._refused = False
+        # The read deadline moves on every part of a request; the one timer behind it
+        # is not rescheduled each time (a heap push and a cancel per part): when it
+        # fires early it sleeps again until the deadline it finds then.
+        self._deadline: float | None = None
         self._read_timer: asyncio.TimerHandle | None = None
 
     def _arm(self) -> None:
-        self._disarm()
-        self._read_timer = self.loop.call_later(self.read_timeout, self._timed_out)
+        self._deadline = self.loop.time() + self.read_timeout
+        if self._read_timer is None:
+            self._read_timer = self.loop.call_at(self._deadline, self._deadline_reached)
 
     def _disarm(self) -> None:
+        self._deadline = None
+
+    def _stop_timer(self) -> None:
+        self._deadline = None
         if self._read_timer is not None:
             self._read_timer.cancel()
             self._read_timer = None
 
+    def _deadline_reached(self) -> None:
+        self._read_timer = None
+        if self._deadline is None:
+            return
+        if self._deadline > self.loop.time():
+            self._read_timer = self.loop.call_at(self._deadline, self._deadline_reached)
+            return
+        self._timed_out()
+
     def _refuse(self, problem: Problem, path: str) -> None:
         """Answer ``problem`` (as the path's service would) and close, unless an answer began."""
         self._refused = True
-        self._disarm()
+        self._stop_timer()
         if self.transport.is_closing():
             return
         if self.cycle is None or not self.cycle.response_started:
@@ -95,7 +113,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             reset_runtime(token)
 
     def _timed_out(self) -> None:
-        self._read_timer = None
         path = self.scope.get("path", "/") if self.cycle is not None else "/"
         self._refuse(Problem(408, "The request was not received in time.", [
             f"request: nothing received for {self.read_timeout:g} s before it was complete"]),
@@ -106,7 +123,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._arm()  # a connection that never sends a request is slow too
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._stop_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -121,7 +138,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_bytes = 0
-        if self._read_timer is None:
+        if self._deadline is None:
             self._arm()
 
     def _count(self, size: int) -> None:

@@ -57,6 +57,8 @@ class Runtime:
     # Operations of user specs, served by the generic mock (``mock``, ``serve --spec``)
     # and unknown to the Connexion specs: operationId -> what a fault rule may answer.
     generic_statuses: dict[str, set[int]] = field(default_factory=dict)
+    # ``serve --spec``: each user spec as ``GET /`` lists it (name, title, file, paths).
+    user_listing: tuple[dict[str, Any], ...] = ()
     # ``mock``: user-spec records follow no declared collection, so a state document's
     # collections are checked for shape only.
     open_collections: bool = False
