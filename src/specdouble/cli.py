@@ -447,7 +447,7 @@ def mock_main(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from specdouble.engine.mock import Options
     from specdouble.http.mock import serve_mock
-    from specdouble.http.server import CannotBind
+    from specdouble.http.server import CannotBind, connection_limits
     from specdouble.spec.documents import SpecError
 
     options = Options(dynamic=args.dynamic, ignore_examples=args.ignore_examples,
@@ -501,7 +501,7 @@ def mock_main(args: argparse.Namespace) -> int:
         factory = functools.partial(_mock_app, list(args.specs), options, args.cors, settings,
                                     args.stateful, args.state_url, True)
         serve_mock(app, args.host, args.port, PRISM_LEVELS[args.verbose], banner,
-                   workers=workers, factory=factory)
+                   workers=workers, factory=factory, limits=connection_limits(settings))
     except CannotBind as err:
         print(f"specdouble: cannot start: {err}", file=sys.stderr)
         return 2

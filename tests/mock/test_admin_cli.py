@@ -33,8 +33,8 @@ def _served(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> dict[str, Any]:
 
     seen: dict[str, Any] = {}
 
-    def fake_serve(app, host, port, level, banner, workers=1, factory=None):  # type: ignore[no-untyped-def]
-        seen.update(app=app, workers=workers)
+    def fake_serve(app, host, port, level, banner, workers=1, factory=None, limits=None):  # type: ignore[no-untyped-def]
+        seen.update(app=app, workers=workers, limits=limits)
         banner(port)
 
     monkeypatch.setattr(mock_module, "serve_mock", fake_serve)

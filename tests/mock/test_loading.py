@@ -84,7 +84,7 @@ def test_multiprocess_and_workers_reach_the_server(flags: list[str], workers: in
 
     seen: dict[str, object] = {}
 
-    def fake_serve(app, host, port, level, banner, workers=1, factory=None):  # type: ignore[no-untyped-def]
+    def fake_serve(app, host, port, level, banner, workers=1, factory=None, limits=None):  # type: ignore[no-untyped-def]
         seen.update(host=host, port=port, workers=workers, level=level)
         assert factory is not None and factory().mocker.served() == app.mocker.served()
         banner(port)
@@ -139,3 +139,32 @@ def test_a_spec_by_url_on_loopback_with_refs_to_other_files() -> None:
 def test_a_url_off_this_machine_is_refused_without_fetching() -> None:
     with pytest.raises(SpecError, match=r"only URLs on 127\.0\.0\.1"):
         load_document("http://example.com/openapi.yaml")
+
+
+def test_mock_bounds_what_one_client_may_send_as_serve_does() -> None:
+    """`specdouble mock` on a real socket: a request with 70 KB of headers is a 431."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.redisserver import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "specdouble", "mock", "-p", str(port),
+                                str(SPECS / "pets30.yaml")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while process.stdout is not None:
+            line = process.stdout.readline()
+            assert line, "the mock stopped before listening"
+            if "is listening on" in line:
+                break
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/pets").status_code == 200
+        refused = httpx.get(f"{base}/pets", headers={"X-Big": "a" * (70 * 1024)})
+        assert refused.status_code == 431
+        assert refused.headers["connection"] == "close"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

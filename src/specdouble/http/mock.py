@@ -16,6 +16,7 @@ handed to a Connexion app of the admin spec alone (``create_admin_app``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -34,7 +35,7 @@ from specdouble.engine.stateful import Stateful
 from specdouble.http import errors
 from specdouble.http.admin import guard
 from specdouble.http.observe import ConnectionDropped, drop_connection
-from specdouble.http.server import WORKER_START_SECONDS, bind
+from specdouble.http.server import WORKER_START_SECONDS, bind, built_and_frozen, freeze_heap
 from specdouble.spec.documents import Document, SpecError, load_document
 from specdouble.state.base import Store
 from specdouble.state.memory import MemoryStore
@@ -441,17 +442,22 @@ class SpecFront:
 
 def serve_mock(app: MockApp, host: str, port: int, log_level: str,
                banner: Callable[[int], None], workers: int = 1,
-               factory: Callable[[], MockApp] | None = None) -> None:
+               factory: Callable[[], MockApp] | None = None,
+               limits: dict[str, Any] | None = None) -> None:
     """Bind first (a port in use is said before anything else), then serve ``app``.
 
     With ``workers`` > 1 each worker process builds its own app with ``factory``
     (the mock is stateless, so they need share nothing) on the one socket.
+    ``limits``: uvicorn options bounding what one client may hold
+    (:func:`~specdouble.http.server.connection_limits`), as ``serve`` has them.
     """
     sock = bind(host, port)
     verbose = log_level == "debug"  # one access line per request
+    limits = limits or {}
     if workers > 1 and factory is not None:
-        config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
-                                log_level=log_level, access_log=verbose, lifespan="off")
+        config = uvicorn.Config(functools.partial(built_and_frozen, factory), factory=True,
+                                host=host, port=port, workers=workers, log_level=log_level,
+                                access_log=verbose, lifespan="off", **limits)
 
         class Workers(Multiprocess):
             def init_processes(self) -> None:
@@ -463,7 +469,8 @@ def serve_mock(app: MockApp, host: str, port: int, log_level: str,
         Workers(config, sockets=[sock]).run()
         return
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=verbose,
-                            lifespan="off")
+                            lifespan="off", **limits)
+    freeze_heap()  # the loaded specs and compiled routes, out of the collector's scans
     server = uvicorn.Server(config)
     original_startup = server.startup
 
