@@ -412,6 +412,8 @@ The rows run against an app started with `--max-body {MAX_BODY}`.
   between two parts of a body, then 408 and the connection is closed (an
   idle new connection too); at most `--max-connections` (default 1000) open
   connections per worker, 503 beyond (`tests/test_limits.py`).
+  `specdouble mock` has the same three limits at their defaults
+  (`tests/mock/test_loading.py`).
 
 Beyond the rows below, `tests/test_hostile.py` checks on a real uvicorn server
 that a streamed 2 MB body (chunked, or with its `Content-Length` declared) is
