@@ -73,6 +73,23 @@ def test_a_body_sent_slowly_but_steadily_is_read_to_the_end(live: Live) -> None:
     assert answer.startswith(b"HTTP/1.1 "), answer[:200]
 
 
+def test_answers_on_a_kept_alive_connection_come_whole_head_and_body(live: Live) -> None:
+    """A GET, a HEAD (no body to carry its head), a POST waiting for 100-continue and a
+    GET again, on one connection: each answer complete, none held back."""
+    with httpx.Client(base_url=live.base_url, timeout=GUARD) as client:
+        assert client.get("/").json()["services"]
+        head = client.head("/")
+        assert head.status_code in (200, 405) and head.content == b""
+        token = client.post("/oauth/token", headers={"Expect": "100-continue"},
+                            data={"grant_type": "client_credentials",
+                                  "client_id": "acme-client", "client_secret": "acme-secret"})
+        assert token.status_code == 200 and token.json()["access_token"]
+        assert client.get("/").status_code == 200
+    with socket.create_connection(("127.0.0.1", live.port), timeout=GUARD) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 ")  # the head alone, at once
+
+
 def test_a_connection_that_never_sends_is_closed(live: Live) -> None:
     assert _exchange(live, b"").startswith(b"HTTP/1.1 408 ")
 

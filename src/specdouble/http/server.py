@@ -36,6 +36,52 @@ class _Refused(Exception):
     """Raised from a parser callback once the connection was answered and closed."""
 
 
+class _OneWrite:
+    """A request's view of the connection: the status line and headers wait for the body.
+
+    uvicorn writes the head of a response and its body in two calls, so two
+    system calls (and two TCP segments) per answer. This joins them: the head
+    is kept until the next write (every body message writes, an empty one
+    too), a close or the end of the response, whichever comes first. A
+    ``100 Continue`` goes out at once (the client waits for it). ``abort``
+    sends nothing, as a dropped connection must.
+    """
+
+    __slots__ = ("_first", "_head", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+        self._first = True
+
+    def write(self, data: bytes) -> None:
+        if self._first:
+            self._first = False
+            if not data.startswith(b"HTTP/1.1 100 "):
+                self._head = data
+                return
+            self._first = True  # the interim answer: the real head is still to come
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._head = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, ...
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol with the limits it lacks against slow or huge clients.
 
@@ -161,6 +207,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
+        # the cycle just made has not run yet: it answers through one write per response
+        # (a HEAD answer writes no body, so it keeps writing its head at once)
+        if self.cycle is not None and self.scope["method"] != "HEAD":
+            self.cycle.transport = _OneWrite(self.transport)  # type: ignore[assignment]
         if self.parser.get_method() in (b"GET", b"HEAD", b"DELETE", b"OPTIONS") and not any(
                 name in (b"content-length", b"transfer-encoding") for name, _ in self.headers):
             self._disarm()
@@ -174,6 +224,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        transport = self.cycle.transport if self.cycle is not None else None
+        if isinstance(transport, _OneWrite):  # a head no write has taken yet
+            transport.flush()
+        super().on_response_complete()
 
 
 def connection_limits(settings: Settings) -> dict[str, Any]:
