@@ -475,6 +475,11 @@ def mock_main(args: argparse.Namespace) -> int:
     if args.state_url and not args.stateful:
         print("specdouble: warning: --state-url is used with --stateful only (stateless)",
               file=sys.stderr)
+    if not (args.admin_token or is_loopback(args.host)):
+        # a drop-in for `prism mock -h 0.0.0.0` starts; its admin API stays on this machine
+        print(f"specdouble: warning: --host {args.host} serves the mock to other machines; "
+              "/__admin answers loopback clients only (set --admin-token to reach it "
+              "from elsewhere)", file=sys.stderr)
     if workers > 1:
         shared = "; the records are shared through --state-url" if args.state_url else \
             " and state"

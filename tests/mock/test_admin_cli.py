@@ -86,6 +86,18 @@ def test_state_url_without_stateful_is_announced_unused(
     assert "--state-url is used with --stateful only" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("host, warned", [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_mock_beyond_loopback_without_a_token_starts_and_says_admin_stays_local(
+        host: str, warned: bool, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As `prism mock -h 0.0.0.0` does, it starts; the admin API answers loopback only."""
+    seen = _served(monkeypatch, [str(SPECS / "pets30.yaml"), "-h", host])
+    assert seen["status"] == 0
+    assert ("/__admin answers loopback clients only" in capsys.readouterr().err) is warned
+    client = TestClient(seen["app"], base_url="http://127.0.0.1:4010", client=("192.0.2.7", 5))
+    assert client.get("/__admin/requests").status_code == 403
+
+
 @pytest.mark.parametrize("flag, content, words", [
     ("--faults", "[{operationId: nope, status: 500}]",
      ["faults file", "rule [0]", "no operation 'nope' is mocked"]),
