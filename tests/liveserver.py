@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -169,3 +170,19 @@ def collections(admin: httpx.Client, tenant: str = "acme") -> dict[str, dict[str
     response = admin.get(f"/__admin/state/{tenant}")
     assert response.status_code == 200, response.text
     return response.json()["collections"]  # type: ignore[no-any-return]
+
+
+def spawned_workers(pid: int) -> list[int]:
+    """The worker processes (multiprocessing spawns) of the server process ``pid``."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        kids += [int(x) for x in task.read_text().split()]
+    return [kid for kid in kids if "spawn_main" in Path(f"/proc/{kid}/cmdline").read_text()]
+
+
+def wait_gone(pids: list[int], seconds: float = 20.0) -> None:
+    """Until none of ``pids`` runs any more; fails after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, f"orphan workers still running: {pids}"
+        time.sleep(0.1)

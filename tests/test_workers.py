@@ -8,7 +8,6 @@ once); a reset from any process reaches all.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.liveserver import served, serving
+from tests.liveserver import served, serving, spawned_workers, wait_gone
 from tests.redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.live
@@ -82,26 +81,15 @@ def test_a_server_started_later_on_the_prefix_joins_the_world(redis: RedisServer
         assert event_ids(restarted)  # the seeded events are there: the world outlived both
 
 
-def children(pid: int) -> list[int]:
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        kids += [int(x) for x in task.read_text().split()]
-    return kids
-
-
 def test_workers_stop_when_their_supervisor_is_killed(redis: RedisServer) -> None:
     """A SIGKILLed ``serve --workers`` leaves no orphan worker holding the port."""
     with serving("--workers", "2", "--state-url", redis.url, "--state-prefix", "orphans") as server:
-        workers = [pid for pid in children(server.process.pid)
-                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        workers = spawned_workers(server.process.pid)
         assert len(workers) == 2
         assert httpx.get(f"{server.base_url}/pick-pack/acme/events",
                          headers=ACME).status_code == 200
         server.process.kill()
         server.process.wait()
-        deadline = time.monotonic() + 20
-        while any(Path(f"/proc/{pid}").exists() for pid in workers):
-            assert time.monotonic() < deadline, "orphan workers still running"
-            time.sleep(0.1)
+        wait_gone(workers)
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{server.base_url}/pick-pack/acme/events", headers=ACME, timeout=2)

@@ -168,3 +168,34 @@ def test_mock_bounds_what_one_client_may_send_as_serve_does() -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_mock_workers_stop_when_their_supervisor_is_killed() -> None:
+    """A SIGKILLed ``mock -m`` leaves no orphan worker holding the port."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.liveserver import spawned_workers, wait_gone
+    from tests.redisserver import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "specdouble", "mock", "-m", "-p", str(port),
+                                str(SPECS / "pets30.yaml")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while process.stdout is not None:
+            line = process.stdout.readline()
+            assert line, "the mock stopped before listening"
+            if "is listening on" in line:
+                break
+        workers = spawned_workers(process.pid)
+        assert len(workers) == 2
+        assert httpx.get(f"http://127.0.0.1:{port}/pets").status_code == 200
+    finally:
+        process.kill()
+        process.wait()
+    wait_gone(workers)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/pets", timeout=2)

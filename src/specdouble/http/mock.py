@@ -19,6 +19,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -455,7 +456,8 @@ def serve_mock(app: MockApp, host: str, port: int, log_level: str,
     verbose = log_level == "debug"  # one access line per request
     limits = limits or {}
     if workers > 1 and factory is not None:
-        config = uvicorn.Config(functools.partial(built_and_frozen, factory), factory=True,
+        config = uvicorn.Config(functools.partial(built_and_frozen, factory, os.getpid()),
+                                factory=True,
                                 host=host, port=port, workers=workers, log_level=log_level,
                                 access_log=verbose, lifespan="off", **limits)
 

@@ -280,8 +280,7 @@ def build_worker_app(settings: Settings, parent_pid: int | None = None) -> Any:
     workers (SIGKILL), they stop too instead of holding the port as orphans.
     """
     if parent_pid is not None:
-        threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True,
-                         name="specdouble-parent-watch").start()
+        watch_parent(parent_pid)
         # A worker is a process of its own: it prints its own request lines (the
         # supervisor prints the start-up stages, once).
         Console(sys.stdout).attach(requests=settings.log_requests, stages=False)
@@ -307,11 +306,21 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def built_and_frozen(factory: Callable[[], T]) -> T:
-    """``factory()``, then :func:`freeze_heap`: a worker's app factory (picklable as a partial)."""
+def built_and_frozen(factory: Callable[[], T], parent_pid: int | None = None) -> T:
+    """``factory()``, then :func:`freeze_heap`: a worker's app factory (picklable as a
+    partial); with ``parent_pid``, the worker stops when that supervisor is gone."""
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     app = factory()
     freeze_heap()
     return app
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Stop this worker should its supervisor die without stopping it (SIGKILL), instead
+    of holding the port as an orphan."""
+    threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True,
+                     name="specdouble-parent-watch").start()
 
 
 def _stop_when_orphaned(parent_pid: int) -> None:
