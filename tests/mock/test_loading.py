@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from specdouble.cli import main, prism_argv
 from specdouble.spec.documents import SpecError, load_document
+from tests.liveserver import spawned_workers, wait_gone
 from tests.mock.helpers import SPECS, mock_client
 
 
@@ -141,18 +147,15 @@ def test_a_url_off_this_machine_is_refused_without_fetching() -> None:
         load_document("http://example.com/openapi.yaml")
 
 
-def test_mock_bounds_what_one_client_may_send_as_serve_does() -> None:
-    """`specdouble mock` on a real socket: a request with 70 KB of headers is a 431."""
-    import subprocess
-    import sys
-
-    import httpx
-
+@contextmanager
+def _mock_process(*flags: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``specdouble mock FLAGS pets30.yaml`` as its own process, once it listens; the
+    process and its base URL. Stopped (SIGTERM) afterwards unless the test did."""
     from tests.redisserver import free_port
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "specdouble", "mock", "-p", str(port),
-                                str(SPECS / "pets30.yaml")],
+    process = subprocess.Popen([sys.executable, "-m", "specdouble", "mock", *flags,
+                                "-p", str(port), str(SPECS / "pets30.yaml")],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         while process.stdout is not None:
@@ -160,42 +163,29 @@ def test_mock_bounds_what_one_client_may_send_as_serve_does() -> None:
             assert line, "the mock stopped before listening"
             if "is listening on" in line:
                 break
-        base = f"http://127.0.0.1:{port}"
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=20)
+
+
+def test_mock_bounds_what_one_client_may_send_as_serve_does() -> None:
+    """`specdouble mock` on a real socket: a request with 70 KB of headers is a 431."""
+    with _mock_process() as (_, base):
         assert httpx.get(f"{base}/pets").status_code == 200
         refused = httpx.get(f"{base}/pets", headers={"X-Big": "a" * (70 * 1024)})
         assert refused.status_code == 431
         assert refused.headers["connection"] == "close"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_mock_workers_stop_when_their_supervisor_is_killed() -> None:
     """A SIGKILLed ``mock -m`` leaves no orphan worker holding the port."""
-    import subprocess
-    import sys
-
-    import httpx
-
-    from tests.liveserver import spawned_workers, wait_gone
-    from tests.redisserver import free_port
-
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "specdouble", "mock", "-m", "-p", str(port),
-                                str(SPECS / "pets30.yaml")],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        while process.stdout is not None:
-            line = process.stdout.readline()
-            assert line, "the mock stopped before listening"
-            if "is listening on" in line:
-                break
+    with _mock_process("-m") as (process, base):
         workers = spawned_workers(process.pid)
         assert len(workers) == 2
-        assert httpx.get(f"http://127.0.0.1:{port}/pets").status_code == 200
-    finally:
+        assert httpx.get(f"{base}/pets").status_code == 200
         process.kill()
-        process.wait()
     wait_gone(workers)
     with pytest.raises(httpx.TransportError):
-        httpx.get(f"http://127.0.0.1:{port}/pets", timeout=2)
+        httpx.get(f"{base}/pets", timeout=2)
