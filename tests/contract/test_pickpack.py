@@ -9,6 +9,10 @@ import schemathesis
 
 from tests.contract import CI_EXAMPLES, FUZZ_EXAMPLES, all_checks, load_schema
 
+# Many generated cases through code the unit and HTTP tests cover line by line:
+# coverage's tracer would double their time, so it pauses for them (pytest-cov).
+pytestmark = pytest.mark.no_cover
+
 # Schema-valid requests these operations refuse by documented business rules, so
 # valid data may also be answered with these statuses (see docs/spec-notes.md):
 # createEvent: an orderNumber/productId that is not in the tenant is 400 (no 404 documented);

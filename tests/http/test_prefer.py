@@ -157,7 +157,7 @@ def test_forced_auth_errors_skip_auth_but_others_do_not(client: TestClient) -> N
 
 def test_dynamic_bodies_valid_over_many_seeds(make_client) -> None:
     bodies = set()
-    for seed in range(8):
+    for seed in range(3):  # each seed is an app of its own (the specs parsed, tenants seeded)
         c = make_client(seed=seed)
         r = c.get(f"{PP}/events", headers={**AUTH, "Prefer": "dynamic=true"})
         assert r.status_code == 200

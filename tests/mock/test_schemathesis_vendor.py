@@ -34,6 +34,10 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from specdouble.engine.mock import Options
 from specdouble.http.mock import create_mock_app
 
+# Many generated cases through code the unit and HTTP tests cover line by line:
+# coverage's tracer would double their time, so it pauses for them (pytest-cov).
+pytestmark = pytest.mark.no_cover
+
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 SPECS = Path(__file__).resolve().parent.parent.parent / "specs"

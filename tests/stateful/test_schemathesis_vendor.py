@@ -36,6 +36,10 @@ from specdouble.http.mock import create_mock_app
 from specdouble.state.base import Store
 from tests.stateful.conftest import forgetting_fails, open_store, recording_machine
 
+# Many generated cases through code the unit and HTTP tests cover line by line:
+# coverage's tracer would double their time, so it pauses for them (pytest-cov).
+pytestmark = pytest.mark.no_cover
+
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 SPEC = Path(__file__).resolve().parent.parent.parent / "specs" / "emporix-customer-management.yaml"
