@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import coverage
 import pytest
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -58,6 +59,22 @@ def backend(request: pytest.FixtureRequest) -> str:
     ``SPECDOUBLE_TEST_BACKEND=memory`` (or ``redis``) runs one of them only.
     """
     return str(request.param)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """``coverage_off`` tests run without the tracer, which doubles their time.
+
+    Not pytest-cov's ``no_cover``: that one fails every such test under ``--no-cov``.
+    """
+    paused = coverage.Coverage.current() if item.get_closest_marker("coverage_off") else None
+    if paused is not None:
+        paused.stop()
+    try:
+        yield
+    finally:
+        if paused is not None:
+            paused.start()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -10,8 +10,8 @@ import schemathesis
 from tests.contract import FUZZ_EXAMPLES, all_checks, load_schema
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 # Schema-valid requests the admin API refuses by its rules (described in the spec):
 # an unknown tenant or rule is 404; a state import is also checked against the

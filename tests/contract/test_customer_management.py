@@ -25,8 +25,8 @@ from tests.contract import CI_EXAMPLES, FUZZ_EXAMPLES, all_checks, load_schema
 from tests.redisserver import RedisServer
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 FIELDS = st.sampled_from(
     [

@@ -10,8 +10,8 @@ import schemathesis
 from tests.contract import CI_EXAMPLES, FUZZ_EXAMPLES, all_checks, load_schema
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 # Schema-valid requests these operations refuse by documented business rules, so
 # valid data may also be answered with these statuses (see docs/spec-notes.md):

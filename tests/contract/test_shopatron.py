@@ -11,8 +11,8 @@ import schemathesis
 from tests.contract import FUZZ_EXAMPLES, all_checks, load_schema
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 # Schema-valid requests that the Assign Order rules refuse (docs/spec-notes.md,
 # "Shopatron Assign Order"): the per-option rules OpenAPI 3.0 cannot express

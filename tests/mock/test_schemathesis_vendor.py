@@ -35,8 +35,8 @@ from specdouble.engine.mock import Options
 from specdouble.http.mock import create_mock_app
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 

@@ -37,8 +37,8 @@ from specdouble.state.base import Store
 from tests.stateful.conftest import forgetting_fails, open_store, recording_machine
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 

@@ -29,8 +29,8 @@ from openapi_schema_validator import (
 from specdouble.data.generator import SchemaDataGenerator
 
 # Many generated cases through code the unit and HTTP tests cover line by line:
-# coverage's tracer would double their time, so it pauses for them (pytest-cov).
-pytestmark = pytest.mark.no_cover
+# coverage's tracer would double their time, so it pauses for them (tests/conftest.py).
+pytestmark = pytest.mark.coverage_off
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "data" / "schemas"
