@@ -1,6 +1,8 @@
 """Running the server: one uvicorn process, or N workers on one socket.
 
-The CLI decides the settings; this module is the only one that starts uvicorn.
+The CLI decides the settings; this module starts uvicorn for ``serve`` and holds
+what every server shares (binding first, connection limits, worker factories);
+``http/mock.py`` starts it for ``mock`` with those.
 """
 
 from __future__ import annotations
