@@ -166,23 +166,12 @@ def build_runtime(settings: Settings, catalog: Catalog,
                       fixtures=fixtures, catalog=catalog, specs=specs,
                       generator=SchemaDataGenerator(settings.seed), shared=shared,
                       generic_statuses=users.statuses if users else {},
-                      user_listing=_user_listing(users))
+                      user_listing=users.listing if users else ())
     started = time.perf_counter()
     configure_admin(runtime)
     STAGES.info("tenants seeded: %s (%.1f s)", ", ".join(runtime.store.tenants()),
                 time.perf_counter() - started)
     return runtime
-
-
-def _user_listing(users: mock.UserSpecs | None) -> tuple[dict[str, Any], ...]:
-    """What ``GET /`` says of each ``--spec`` file (served by the generic mock, no Swagger UI)."""
-    if users is None:
-        return ()
-    return tuple({"name": service.name, "title": service.title, "file": document.source,
-                  "spec": None, "docs": None,
-                  "paths": sorted({op.path for op in document.operations})}
-                 for service, document in zip(users.services, users.mocker.documents,
-                                              strict=True))
 
 
 def middleware_stack(settings: Settings, runtime: Runtime) -> list[Any]:

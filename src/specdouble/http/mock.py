@@ -373,6 +373,15 @@ class UserSpecs:
     def statuses(self) -> dict[str, set[int]]:
         return fault_statuses(self.mocker)
 
+    @property
+    def listing(self) -> tuple[dict[str, Any], ...]:
+        """What ``GET /`` says of each spec (served by the generic mock, no Swagger UI)."""
+        return tuple({"name": service.name, "title": service.title, "file": document.source,
+                      "spec": None, "docs": None,
+                      "paths": sorted({op.path for op in document.operations})}
+                     for service, document in zip(self.services, self.mocker.documents,
+                                                  strict=True))
+
 
 def _overlap(one: str, other: str) -> bool:
     """Whether some concrete path fits both templates (a ``{param}`` fits any segment)."""

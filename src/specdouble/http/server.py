@@ -43,10 +43,11 @@ class _OneWrite:
 
     uvicorn writes the head of a response and its body in two calls, so two
     system calls (and two TCP segments) per answer. This joins them: the head
-    is kept until the next write (every body message writes, an empty one
-    too), a close or the end of the response, whichever comes first. A
-    ``100 Continue`` goes out at once (the client waits for it). ``abort``
-    sends nothing, as a dropped connection must.
+    is kept until the next write or a close, whichever comes first. Every
+    body message writes, an empty one too, except a HEAD request's, which is
+    why HEAD requests keep the plain transport. A ``100 Continue`` goes out at
+    once (the client waits for it). ``abort`` sends nothing, as a dropped
+    connection must.
     """
 
     __slots__ = ("_first", "_head", "_transport")
@@ -226,12 +227,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
-
-    def on_response_complete(self) -> None:
-        transport = self.cycle.transport if self.cycle is not None else None
-        if isinstance(transport, _OneWrite):  # a head no write has taken yet
-            transport.flush()
-        super().on_response_complete()
 
 
 def connection_limits(settings: Settings) -> dict[str, Any]:
